@@ -1,0 +1,150 @@
+// Every limit and timeout weft enforces, in one place.
+//
+// Each field says its unit, its default and what 0 means. Defaults are resolved once, by
+// `resolveLimits` / `resolveTimeouts` / `resolvePoolOptions`; no other file in core holds a magic number
+// for any of these. Choices are compared with node:http, hyper, uWebSockets and nginx in NOTES.md.
+
+/** Limits on what a client may send. All sizes are in bytes. */
+export interface Limits {
+  /** Longest request line (method SP target SP version), CRLF excluded. Over it: 414 when the target is
+   * what is long, else 400. Default 8 KiB. 0 is not allowed (a request line always exists). */
+  maxRequestLineBytes: number;
+  /** Total bytes of the field section (all field lines with their CRLFs, request line excluded).
+   * Over it: 431. Default 16 KiB, as node:http. */
+  maxHeaderBytes: number;
+  /** Number of field lines in one head. Over it: 431. Default 100, as hyper and uWebSockets. */
+  maxHeaderCount: number;
+  /** Largest request body: announced by Content-Length (rejected before reading it) or reached while
+   * reading chunks. Over it: 413. Default 1 MiB. 0 means no request may carry a body. */
+  maxBodyBytes: number;
+  /** Bytes of chunk extensions (`;name=value…`) on one chunk-size line. Over it: 400. Default 1 KiB. */
+  maxChunkExtensionBytes: number;
+  /** Total bytes of a chunked trailer section. Over it: 431. Default 8 KiB. */
+  maxTrailerBytes: number;
+}
+
+/** Leniencies. Each one is off by default; each is a request-smuggling risk when a proxy in front of
+ * weft disagrees with it, which is why it must be asked for by name. */
+export interface Leniency {
+  /** Accept a bare LF (no CR) as the end of the request line and of field lines (RFC 9112 §2.2 allows a
+   * recipient to). Never accepted inside chunked framing. Default false: bare LF gets 400. */
+  allowBareLf: boolean;
+}
+
+/** Timeouts, in milliseconds. 0 disables that timeout. */
+export interface Timeouts {
+  /** From the first byte of a request (or from accept, for the first request) until its head is
+   * complete. On expiry: 408 with `Connection: close`. Default 10 s (slowloris defence; uWebSockets uses 10 s). */
+  headersTimeout: number;
+  /** How long an idle keep-alive connection (no request in progress, nothing to write) is kept open.
+   * On expiry: closed quietly. Default 5 s, as node:http. */
+  keepAliveTimeout: number;
+  /** Longest gap between two reads of a request body. On expiry: 408 if nothing was answered yet, then
+   * close. Default 30 s. */
+  bodyTimeout: number;
+  /** Longest time the socket may refuse to drain written bytes (client not reading). On expiry: the
+   * connection is destroyed. Default 30 s. */
+  writeTimeout: number;
+}
+
+/** Connection-level knobs. */
+export interface ConnectionOptions {
+  /** Most connections open at once. A connection accepted beyond it is closed at once, before any byte
+   * is read. Default 10 000. 0 means no limit. */
+  maxConnections: number;
+  /** Most requests parsed ahead of the one being answered on one connection (pipelining depth). When
+   * reached, reading from that socket pauses until responses go out. Default 64. */
+  maxPipelinedRequests: number;
+  /** Bytes of response data queued for one connection above which weft stops pulling from streaming
+   * response bodies and stops reading the socket until it drains. Default 64 KiB. */
+  highWaterMark: number;
+  /** After a response, how many unread request-body bytes weft will read and discard to keep the
+   * connection alive when the handler did not read its body. Above it the connection closes instead.
+   * Default 64 KiB. 0: always close. */
+  maxDiscardBodyBytes: number;
+}
+
+/** Worker-pool knobs (Piscina's vocabulary). */
+export interface PoolOptions {
+  /** Number of worker threads. Must be >= 1 in pool mode; `workers: 0` on `serve` means inline. Default 4. */
+  workers: number;
+  /** Jobs allowed to wait for a worker. When full, the request is answered 503 with Retry-After at
+   * once. Default 1024. 0 means no queue: a job runs only if a worker is free at once. */
+  maxQueue: number;
+  /** Deadline for one job, from dispatch to the end of its response head. On expiry the client gets
+   * 504, the worker is terminated and replaced. Default 30 s. 0 disables the deadline. */
+  taskTimeout: number;
+  /** Jobs one worker runs at once (for async handlers). Default 1, the seed's model. */
+  concurrency: number;
+  /** On close, how long in-flight and queued jobs may take before the remaining workers are
+   * terminated. Default 10 s. 0 means terminate at once. */
+  drainTimeout: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxRequestLineBytes: 8 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: 1024 * 1024,
+  maxChunkExtensionBytes: 1024,
+  maxTrailerBytes: 8 * 1024,
+});
+
+export const DEFAULT_LENIENCY: Readonly<Leniency> = Object.freeze({
+  allowBareLf: false,
+});
+
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+  bodyTimeout: 30_000,
+  writeTimeout: 30_000,
+});
+
+export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
+  maxConnections: 10_000,
+  maxPipelinedRequests: 64,
+  highWaterMark: 64 * 1024,
+  maxDiscardBodyBytes: 64 * 1024,
+});
+
+export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
+  workers: 4,
+  maxQueue: 1024,
+  taskTimeout: 30_000,
+  concurrency: 1,
+  drainTimeout: 10_000,
+});
+
+function resolve<T extends object>(name: string, defaults: Readonly<T>, given: Partial<T> | undefined): T {
+  const out = { ...defaults } as T;
+  if (!given) return out;
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
+    const value = given[key];
+    if (value === undefined) continue;
+    const expected = typeof defaults[key];
+    if (typeof value !== expected || (expected === "number" && !(Number.isFinite(value) && (value as number) >= 0))) {
+      throw new TypeError(`weft: ${name}.${String(key)} must be a ${expected === "number" ? "non-negative number" : expected}`);
+    }
+    out[key] = value as T[keyof T];
+  }
+  return out;
+}
+
+export const resolveLimits = (given?: Partial<Limits>): Limits => {
+  const limits = resolve("limits", DEFAULT_LIMITS, given);
+  if (limits.maxRequestLineBytes === 0) throw new TypeError("weft: limits.maxRequestLineBytes must be > 0");
+  return limits;
+};
+export const resolveLeniency = (given?: Partial<Leniency>): Leniency => resolve("leniency", DEFAULT_LENIENCY, given);
+export const resolveTimeouts = (given?: Partial<Timeouts>): Timeouts => resolve("timeouts", DEFAULT_TIMEOUTS, given);
+export const resolveConnectionOptions = (given?: Partial<ConnectionOptions>): ConnectionOptions =>
+  resolve("connection", DEFAULT_CONNECTION_OPTIONS, given);
+export const resolvePoolOptions = (given?: Partial<PoolOptions>): PoolOptions => {
+  const pool = resolve("pool", DEFAULT_POOL_OPTIONS, given);
+  if (pool.workers < 1 || !Number.isInteger(pool.workers)) {
+    throw new RangeError("weft: pool.workers must be an integer >= 1 (use `workers: 0` on serve() to run handlers inline)");
+  }
+  if (pool.concurrency < 1) throw new RangeError("weft: pool.concurrency must be >= 1");
+  return pool;
+};

@@ -1,0 +1,134 @@
+// The ports: the only ways core talks to the world. Each adapter (@weft/node, @weft/deno, @weft/bun)
+// implements them with its runtime's API and decides nothing about HTTP.
+
+// ---------------------------------------------------------------------------------------------------
+// Sockets
+
+/** One accepted TCP connection, as core sees it. Implemented by each adapter. */
+export interface Transport {
+  /** Queue bytes for the peer. The adapter takes ownership of nothing: it must copy `data` if it cannot
+   * write it fully right now (core may reuse the buffer after this call returns). Returns false when the
+   * adapter's write buffer is now above its high-water mark: core then stops writing and waits for
+   * `ConnectionEvents.onDrain`. Writing after close is a no-op that returns false. */
+  write(data: Uint8Array): boolean;
+  /** Stop delivering `onData` until `resumeReading`. Idempotent. */
+  pauseReading(): void;
+  /** Deliver `onData` again. Idempotent. */
+  resumeReading(): void;
+  /** Send FIN after everything written so far is flushed, then close the socket. `onClose` follows. */
+  end(): void;
+  /** Close now, dropping unflushed bytes (RST where the runtime allows). `onClose` follows. */
+  destroy(): void;
+  /** Peer address, for `info.remoteAddr` and logs. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+/** What the adapter calls on core for one connection. Returned by `Listener`'s accept callback. */
+export interface ConnectionEvents {
+  /** Bytes from the peer. `chunk` is valid only during this call (adapters may reuse read buffers). */
+  onData(chunk: Uint8Array): void;
+  /** The write buffer went below its high-water mark after `write` returned false. */
+  onDrain(): void;
+  /** The peer half-closed (FIN). The socket can still be written to. */
+  onEnd(): void;
+  /** The socket is fully closed (after end/destroy, a reset, or an error). Called exactly once. */
+  onClose(error?: unknown): void;
+}
+
+export interface ListenOptions {
+  hostname: string;
+  /** 0 = any free port. */
+  port: number;
+}
+
+/** A bound TCP listener. */
+export interface Listener {
+  /** The address actually bound (port filled in when 0 was asked). */
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting. Open connections are not touched (core closes them). Resolves when the listening
+   * socket is closed. */
+  close(): Promise<void>;
+}
+
+/** Implemented by each adapter: bind, and call `accept` for every new connection. */
+export type Listen = (
+  options: ListenOptions,
+  accept: (transport: Transport) => ConnectionEvents,
+) => Promise<Listener>;
+
+// ---------------------------------------------------------------------------------------------------
+// Worker threads
+
+/** One worker thread running weft's worker entry for this runtime. */
+export interface WorkerHandle {
+  /** Post a structured-clone message; ArrayBuffers in `transfer` are moved, not copied. */
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  /** Kill the thread now. Resolves when it is gone (on Deno this must really stop a spinning thread;
+   * see NOTES.md). */
+  terminate(): Promise<void>;
+}
+
+export interface WorkerEvents {
+  onMessage(message: unknown): void;
+  /** The thread failed with an uncaught error. `onExit` follows. */
+  onError(error: unknown): void;
+  /** The thread is gone, for any reason. Called exactly once. */
+  onExit(code: number): void;
+}
+
+/** Implemented by each adapter: start one worker that will run weft's worker loop. `data` is delivered
+ * to the worker side as its start-up data. */
+export type SpawnWorker = (data: unknown, events: WorkerEvents) => WorkerHandle;
+
+/** The worker side of the same channel, as seen from inside the thread. */
+export interface WorkerSidePort {
+  readonly data: unknown;
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** End this thread (used by the worker loop after "shutdown"). */
+  exit(code: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// File system (static files)
+
+export interface FileStat {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  /** Modification time in ms since the epoch, or null if unknown. */
+  mtimeMs: number | null;
+  /** Inode or similar, for ETags; null if unknown. */
+  ino: number | null;
+}
+
+export interface DirEntry {
+  name: string;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+}
+
+export interface FileSystem {
+  /** Follows symlinks. Resolves null when the path does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+  /** Does not follow a final symlink. Resolves null when the path does not exist. */
+  lstat(path: string): Promise<FileStat | null>;
+  /** Canonical absolute path with every symlink resolved. */
+  realPath(path: string): Promise<string>;
+  readDir(path: string): Promise<DirEntry[]>;
+  /** Stream bytes [start, end] (inclusive) of a file, pulled: the stream must read from disk only when
+   * its consumer pulls (bounded memory for slow readers). */
+  openRange(path: string, start: number, end: number): ReadableStream<Uint8Array>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Process signals
+
+export interface Signals {
+  /** Call `listener` on SIGINT/SIGTERM. Returns a function that removes the listener. */
+  onShutdownSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): () => void;
+}
