@@ -79,6 +79,10 @@ export interface PoolOptions {
   /** On close, how long in-flight and queued jobs may take before the remaining workers are
    * terminated. Default 10 s. 0 means terminate at once. */
   drainTimeout: number;
+  /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
+   * response body back): the sender stops after this many unread chunks until the reader returns
+   * credit. Default 8. Must be >= 1. */
+  bodyWindow: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -114,6 +118,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   taskTimeout: 30_000,
   concurrency: 1,
   drainTimeout: 10_000,
+  bodyWindow: 8,
 });
 
 function resolve<T extends object>(name: string, defaults: Readonly<T>, given: Partial<T> | undefined): T {
@@ -146,5 +151,6 @@ export const resolvePoolOptions = (given?: Partial<PoolOptions>): PoolOptions =>
     throw new RangeError("weft: pool.workers must be an integer >= 1 (use `workers: 0` on serve() to run handlers inline)");
   }
   if (pool.concurrency < 1) throw new RangeError("weft: pool.concurrency must be >= 1");
+  if (pool.bodyWindow < 1) throw new RangeError("weft: pool.bodyWindow must be >= 1");
   return pool;
 };
