@@ -1,5 +1,23 @@
-// Placeholder until the worker-pool work lands (issue 4): spawning workers on this runtime.
+// Worker threads on Deno: https://bun.com/docs/api/workers
+// Translation only, the same skeleton as @weft/node's worker.ts. Deno's own Web Worker is NOT used:
+// its terminate() returns but leaves a thread spinning in `while (true) {}` running, at a full core,
+// and the process never exits (NOTES.md). Deno's node:worker_threads Worker.terminate() does stop it,
+// and the pool's deadline promises exactly that (tested in core's pool tests on Deno).
+import { Worker } from "node:worker_threads";
 import type { SpawnWorker } from "@weft/core";
-export const spawnWorker: SpawnWorker = () => {
-  throw new Error("weft: the worker pool is not available yet on this runtime");
+
+/** Deno runs TypeScript natively, so the entry is TypeScript too. */
+const ENTRY = new URL("./worker-entry.ts", import.meta.url);
+
+export const spawnWorker: SpawnWorker = (data, events) => {
+  const worker = new Worker(ENTRY, { workerData: data });
+  worker.on("message", (message: unknown) => events.onMessage(message));
+  worker.on("error", (error: unknown) => events.onError(error));
+  worker.on("exit", (code: number) => events.onExit(code));
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
 };

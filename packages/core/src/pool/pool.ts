@@ -1,0 +1,418 @@
+// The worker pool (issue 4): app handlers on N worker threads, one shared FIFO, deadlines, crash
+// isolation, graceful shutdown, stats. Runtime-neutral: threads are started through the `SpawnWorker`
+// port of each adapter.
+//
+// Life of a job: pool.fetch(request) → refused at once with 503 + Retry-After if the queue is full →
+// else queued (FIFO) → handed to the least-loaded worker with a free slot (schedule.ts) → the request
+// head is posted, its body streamed with credit (flow.ts) → the deadline (taskTimeout) runs from
+// dispatch to the response head → "head" resolves fetch() with a Response whose body is pulled from
+// the worker chunk by chunk → "res-end" frees the slot and the next queued job goes out.
+//
+// Failure rules (issue 4): a throw/rejection → 500, the worker keeps serving; a missed deadline → 504,
+// that worker is terminated and replaced; a worker that dies → only its running jobs fail (502), it is
+// replaced, and queued jobs wait for the replacement; a queue at maxQueue → 503 at once.
+
+import type { PoolOptions } from "../options.ts";
+import { resolvePoolOptions } from "../options.ts";
+import type { SpawnWorker, WorkerHandle } from "../ports.ts";
+import type { PoolStats, ServeInfo } from "../types.ts";
+import { Inbox, Outbox } from "./flow.ts";
+import {
+  type FromWorker,
+  isCurrent,
+  type JobMessage,
+  PROTOCOL_VERSION,
+  type ToWorker,
+  transferable,
+  type WorkerStartData,
+} from "./protocol.ts";
+import { pickWorker } from "./schedule.ts";
+
+const v = PROTOCOL_VERSION;
+
+/** Seconds a client refused by a full queue is told to wait (RFC 9110 §10.2.3 Retry-After). */
+const RETRY_AFTER_SECONDS = 1;
+/** Statuses whose Response must have a null body (fetch spec "null body status"). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+/** Where core's worker loop lives: handed to every worker, whose adapter entry imports it. */
+const WORKER_LOOP_URL = new URL("./worker-loop.ts", import.meta.url).href;
+
+export interface PoolConfig {
+  /** The app module (`export default { fetch }`) every worker imports. */
+  module: string | URL;
+  pool?: Partial<PoolOptions>;
+  /** Verbose log lines: which worker took each job, restarts, each worker as it stops. */
+  onLog?: (line: string) => void;
+}
+
+export interface Pool {
+  /** Resolves when every worker has imported the app; rejects if one could not. */
+  readonly ready: Promise<void>;
+  fetch(request: Request, info: ServeInfo): Promise<Response>;
+  /** Graceful: stop taking jobs, finish running and queued ones, tell each worker to stop and join it;
+   * after drainTimeout, terminate what remains. Idempotent. */
+  close(): Promise<void>;
+  /** Terminate every worker now; unfinished jobs fail. */
+  destroy(): Promise<void>;
+  stats(): PoolStats;
+}
+
+/** One request on its way through the pool. */
+interface Job {
+  id: number;
+  message: JobMessage;
+  body: ReadableStream<Uint8Array> | null;
+  resolve(response: Response): void;
+  /** True once fetch() was resolved (with the head or an error response). */
+  answered: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Request body on its way to the worker. */
+  upload?: Outbox;
+  /** Response body on its way from the worker. */
+  download?: Inbox;
+}
+
+/** One running thread; a slot gets a new incarnation each time its worker is replaced. */
+interface Incarnation {
+  handle: WorkerHandle;
+  /** Takes jobs now (false before "ready", and once it is being terminated). */
+  ready: boolean;
+  /** Said "ready" at some point: a thread that dies before that is not replaced (it would loop). */
+  readyOnce: boolean;
+  jobs: Map<number, Job>;
+  exited: Promise<void>;
+  markExited(): void;
+}
+
+/** A worker id (1..N) with its stats, which survive replacements. */
+interface Slot {
+  id: number;
+  current: Incarnation | null;
+  /** Told to shut down (close): not given jobs, not replaced when it exits. */
+  stopping: boolean;
+  busyMs: number;
+  busySince: number;
+  completed: number;
+}
+
+function plainResponse(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+}
+
+export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
+  const options = resolvePoolOptions(config.pool);
+  const moduleUrl = String(config.module);
+  const log = config.onLog ?? (() => {});
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
+  let nextJobId = 1;
+  let cursor = 0;
+  let closing = false;
+  let completed = 0;
+  let failed = 0;
+  let restarts = 0;
+  let readyCount = 0;
+  let closed: Promise<void> | null = null;
+  /** Wakes close() when the last running or queued job is done. */
+  let onIdle: (() => void) | null = null;
+
+  let resolveReady!: () => void;
+  let rejectReady!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // Callers that never await `ready` must not see an unhandled rejection: jobs report failures too.
+  ready.catch(() => {});
+
+  const running = () => slots.reduce((sum, s) => sum + (s.current?.jobs.size ?? 0), 0);
+
+  function start(slot: Slot): void {
+    const data: WorkerStartData = { v, workerId: slot.id, loop: WORKER_LOOP_URL, module: moduleUrl, window: options.bodyWindow };
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    let initError = "";
+    const life = {} as Incarnation;
+    const handle = spawn(data, {
+      onMessage: (message) => {
+        if (!isCurrent(message)) return;
+        const m = message as FromWorker;
+        if (m.t === "init-error") initError = m.message;
+        if (slot.current === life) onMessage(slot, life, m);
+      },
+      onError: (error) => {
+        log(`worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+      onExit: (code) => onExit(slot, life, code, initError),
+    });
+    Object.assign(life, { handle, ready: false, readyOnce: false, jobs: new Map(), exited, markExited });
+    slot.current = life;
+  }
+
+  for (let id = 1; id <= options.workers; id++) {
+    const slot: Slot = { id, current: null, stopping: false, busyMs: 0, busySince: 0, completed: 0 };
+    slots.push(slot);
+    start(slot);
+  }
+
+  function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
+    try {
+      life.handle.post(message, transfer);
+    } catch {
+      // The thread is already gone; its onExit fails the job.
+    }
+  }
+
+  /** Hands queued jobs to free workers, oldest first, while any worker has a free slot. */
+  function dispatch(): void {
+    while (queue.length > 0) {
+      const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
+      const i = pickWorker(views, options.concurrency, cursor);
+      if (i === -1) return;
+      cursor = (i + 1) % slots.length;
+      run(slots[i]!, queue.shift()!);
+    }
+  }
+
+  function run(slot: Slot, job: Job): void {
+    const life = slot.current!;
+    if (life.jobs.size === 0) slot.busySince = Date.now();
+    life.jobs.set(job.id, job);
+    log(`worker ${slot.id} got a job; executing.`);
+    post(life, job.message);
+    if (options.taskTimeout > 0) {
+      job.timer = setTimeout(() => expire(slot, life, job), options.taskTimeout);
+    }
+    if (job.body) {
+      const upload = (job.upload = new Outbox(job.body, options.bodyWindow));
+      upload
+        .pump(
+          (chunk) => {
+            const buffer = transferable(chunk);
+            post(life, { v, t: "req-chunk", id: job.id, chunk: buffer }, [buffer]);
+          },
+          () => post(life, { v, t: "req-end", id: job.id }),
+        )
+        .catch(() => post(life, { v, t: "req-abort", id: job.id }));
+    }
+  }
+
+  function answer(job: Job, response: Response): void {
+    if (job.answered) return;
+    job.answered = true;
+    job.resolve(response);
+  }
+
+  /** The job is over on its worker, well or not: free the slot and let the next one in. */
+  function settle(slot: Slot, life: Incarnation, job: Job, ok: boolean): void {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.upload?.cancel();
+    if (!life.jobs.delete(job.id)) return;
+    if (ok) {
+      completed++;
+      slot.completed++;
+    } else failed++;
+    if (life.jobs.size === 0) slot.busyMs += Date.now() - slot.busySince;
+    dispatch();
+    if (onIdle && queue.length === 0 && running() === 0) onIdle();
+  }
+
+  /** taskTimeout passed before the response head: 504, and the stuck thread is replaced (its other
+   * jobs, with concurrency > 1, fail as a crash would fail them). */
+  function expire(slot: Slot, life: Incarnation, job: Job): void {
+    if (job.answered) return;
+    log(`worker ${slot.id} missed the ${options.taskTimeout} ms deadline; terminating it.`);
+    answer(job, plainResponse(504, "Gateway Timeout"));
+    settle(slot, life, job, false);
+    life.ready = false;
+    void life.handle.terminate();
+  }
+
+  function onMessage(slot: Slot, life: Incarnation, message: FromWorker): void {
+    if (message.t === "ready") {
+      life.ready = true;
+      life.readyOnce = true;
+      if (++readyCount === options.workers) resolveReady();
+      dispatch();
+      return;
+    }
+    if (message.t === "init-error") {
+      log(`worker ${slot.id}: ${message.message}`);
+      rejectReady(new Error(message.message));
+      return;
+    }
+    if (message.t === "exited") return;
+    const job = life.jobs.get(message.id);
+    if (!job) return;
+    switch (message.t) {
+      case "head": {
+        if (job.timer !== undefined) clearTimeout(job.timer);
+        job.timer = undefined;
+        let body: ReadableStream<Uint8Array> | null = null;
+        if (message.body && !NULL_BODY_STATUSES.has(message.status)) {
+          job.download = new Inbox(
+            options.bodyWindow,
+            (n) => post(life, { v, t: "res-credit", id: job.id, n }),
+            () => post(life, { v, t: "cancel", id: job.id }),
+          );
+          body = job.download.stream;
+        } else if (message.body) post(life, { v, t: "cancel", id: job.id });
+        try {
+          answer(job, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));
+        } catch (error) {
+          // A status the Response constructor refuses (outside 200..599): the app's bug, told as 502.
+          log(`worker ${slot.id}: bad response head: ${error instanceof Error ? error.message : String(error)}`);
+          answer(job, plainResponse(502, "Bad Gateway"));
+          post(life, { v, t: "cancel", id: job.id });
+        }
+        return;
+      }
+      case "res-chunk":
+        job.download?.push(message.chunk);
+        return;
+      case "res-end":
+        job.download?.end();
+        settle(slot, life, job, true);
+        return;
+      case "req-credit":
+        job.upload?.grant(message.n);
+        return;
+      case "error":
+        log(`worker ${slot.id}: handler failed: ${message.message}`);
+        answer(job, plainResponse(500, "Internal Server Error"));
+        job.download?.fail(new Error("weft: the handler's response body failed"));
+        settle(slot, life, job, false);
+        return;
+    }
+  }
+
+  function onExit(slot: Slot, life: Incarnation, code: number, initError: string): void {
+    life.ready = false;
+    for (const job of [...life.jobs.values()]) {
+      answer(job, plainResponse(502, "Bad Gateway"));
+      job.download?.fail(new Error(`weft: worker ${slot.id} exited mid-response`));
+      settle(slot, life, job, false);
+    }
+    life.markExited();
+    if (slot.current !== life) return;
+    slot.current = null;
+    if (slot.stopping) {
+      log(`worker ${slot.id} stopped.`);
+      return;
+    }
+    if (initError || !life.readyOnce) {
+      // It never became ready: replacing it would only fail the same way, in a loop.
+      log(`worker ${slot.id} exited (code ${code}) before it was ready; not replacing it.`);
+      rejectReady(new Error(initError || `weft: worker ${slot.id} exited (code ${code}) before it was ready`));
+      if (slots.every((s) => s.current === null)) {
+        for (const job of queue.splice(0)) {
+          failed++;
+          answer(job, plainResponse(502, "Bad Gateway"));
+        }
+        if (onIdle) onIdle();
+      }
+      return;
+    }
+    restarts++;
+    log(`worker ${slot.id} exited (code ${code}); replacing it.`);
+    start(slot);
+  }
+
+  return {
+    ready,
+    fetch(request, info) {
+      if (closing) return Promise.resolve(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+      return new Promise<Response>((resolve) => {
+        const id = nextJobId++;
+        const remote = info.remoteAddr;
+        const job: Job = {
+          id,
+          message: {
+            v,
+            t: "job",
+            id,
+            method: request.method,
+            url: request.url,
+            headers: [...request.headers],
+            info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
+            body: request.body !== null,
+          },
+          body: request.body,
+          resolve,
+          answered: false,
+        };
+        queue.push(job);
+        dispatch();
+        // Still queued after dispatch: every worker is busy. Refuse rather than grow past maxQueue.
+        if (queue.length > options.maxQueue) {
+          queue.pop();
+          failed++;
+          answer(job, plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+        }
+      });
+    },
+    close() {
+      if (closed) return closed;
+      closing = true;
+      closed = (async () => {
+        const deadline = Date.now() + options.drainTimeout;
+        const remaining = () => Math.max(0, deadline - Date.now());
+        const within = (p: Promise<void>) =>
+          new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), remaining());
+            p.then(() => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          });
+        if (queue.length > 0 || running() > 0) {
+          await within(new Promise<void>((resolve) => (onIdle = resolve)));
+          onIdle = null;
+        }
+        const live = slots.filter((s) => s.current !== null);
+        for (const slot of live) {
+          slot.stopping = true;
+          log(`shutting down worker ${slot.id}.`);
+          post(slot.current!, { v, t: "shutdown" });
+        }
+        await Promise.all(
+          live.map(async (slot) => {
+            const life = slot.current!;
+            if (!(await within(life.exited))) {
+              log(`worker ${slot.id} did not stop within drainTimeout; terminating it.`);
+              await life.handle.terminate();
+              await life.exited;
+            }
+          }),
+        );
+        for (const job of queue.splice(0)) {
+          failed++;
+          answer(job, plainResponse(503, "Service Unavailable"));
+        }
+      })();
+      return closed;
+    },
+    async destroy() {
+      closing = true;
+      for (const job of queue.splice(0)) {
+        failed++;
+        answer(job, plainResponse(503, "Service Unavailable"));
+      }
+      const live = slots.filter((s) => s.current !== null);
+      for (const slot of live) slot.stopping = true;
+      await Promise.all(live.map(async (slot) => {
+        const life = slot.current!;
+        await life.handle.terminate();
+        await life.exited;
+      }));
+    },
+    stats() {
+      const now = Date.now();
+      const perWorker = slots.map((s) => {
+        const jobs = s.current?.jobs.size ?? 0;
+        return { id: s.id, busyMs: s.busyMs + (jobs > 0 ? now - s.busySince : 0), completed: s.completed, running: jobs };
+      });
+      return { workers: slots.length, queued: queue.length, running: running(), completed, failed, restarts, perWorker };
+    },
+  };
+}

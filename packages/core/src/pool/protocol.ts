@@ -1,0 +1,123 @@
+// The worker-pool protocol (issue 4): every message that crosses between the dispatcher (main thread) and
+// a worker, typed in this one file. Messages are structured-clone data; body chunks travel as
+// transferable ArrayBuffers, so a body is moved between threads, not copied.
+//
+// Life of a job, as messages:
+//   main → worker   job            method, url, header pairs, info, whether a body follows
+//   main → worker   req-chunk …    request body, at most `credit` chunks ahead of what the worker read
+//   worker → main   req-credit     the handler read some: main may send that many more chunks
+//   main → worker   req-end        request body complete (or req-abort: it failed)
+//   worker → main   head           status + header pairs: main resolves pool.fetch() with a Response
+//   worker → main   res-chunk …    response body, at most `credit` chunks ahead of what main's consumer read
+//   main → worker   res-credit     main's consumer pulled some: the worker may send that many more
+//   worker → main   res-end        response complete: the job is done
+//   worker → main   error          the handler threw/rejected (before head: 500; after: body aborted)
+//   main → worker   cancel         main's consumer cancelled the response body
+// Flow control in both directions counts chunks, not bytes: each side holds at most `window` chunks of
+// the other's, whatever their size (a body stream's chunks are already bounded by whoever produced them).
+//
+// Every message carries `v`, the protocol version: a worker started from a different build of weft
+// than the dispatcher is refused at "ready" rather than misread.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Start-up data handed to `SpawnWorker` and delivered to the worker as `WorkerSidePort.data`. */
+export interface WorkerStartData {
+  v: number;
+  /** 1..N, stable across replacements of the same slot (logs say "worker 2"). */
+  workerId: number;
+  /** URL of core's worker loop (`worker-loop.ts`): the adapter's entry imports it and calls `runWorker`. */
+  loop: string;
+  /** URL of the app module (`export default { fetch }`). */
+  module: string;
+  /** Response-body chunks the worker may send ahead of main's consumer, per job (flow control). */
+  window: number;
+}
+
+/** The handler's `info` (ServeInfo), as plain data. */
+export interface JobInfo {
+  remoteAddr: { transport: "tcp"; hostname: string; port: number };
+}
+
+export type HeaderPairs = [string, string][];
+
+// ---- main → worker ---------------------------------------------------------------------------------
+
+export interface JobMessage {
+  v: number;
+  t: "job";
+  id: number;
+  method: string;
+  url: string;
+  headers: HeaderPairs;
+  info: JobInfo;
+  /** True when req-chunk/req-end messages follow; false for a request without a body. */
+  body: boolean;
+}
+export interface ReqChunkMessage { v: number; t: "req-chunk"; id: number; chunk: ArrayBuffer }
+export interface ReqEndMessage { v: number; t: "req-end"; id: number }
+/** The request body failed on main (client went away mid-body): the handler's body stream errors. */
+export interface ReqAbortMessage { v: number; t: "req-abort"; id: number }
+export interface ResCreditMessage { v: number; t: "res-credit"; id: number; n: number }
+export interface CancelMessage { v: number; t: "cancel"; id: number }
+/** Finish what is running, then exit (the seed's Terminate message). */
+export interface ShutdownMessage { v: number; t: "shutdown" }
+
+export type ToWorker =
+  | JobMessage
+  | ReqChunkMessage
+  | ReqEndMessage
+  | ReqAbortMessage
+  | ResCreditMessage
+  | CancelMessage
+  | ShutdownMessage;
+
+// ---- worker → main ---------------------------------------------------------------------------------
+
+/** The app module is imported and the worker takes jobs. */
+export interface ReadyMessage { v: number; t: "ready"; workerId: number }
+/** The app module could not be imported (or has no `fetch`): the worker exits after this. */
+export interface InitErrorMessage { v: number; t: "init-error"; message: string }
+export interface HeadMessage {
+  v: number;
+  t: "head";
+  id: number;
+  status: number;
+  statusText: string;
+  headers: HeaderPairs;
+  /** False when the response has no body: no res-chunk follows, res-end does. */
+  body: boolean;
+}
+export interface ResChunkMessage { v: number; t: "res-chunk"; id: number; chunk: ArrayBuffer }
+export interface ResEndMessage { v: number; t: "res-end"; id: number }
+export interface ReqCreditMessage { v: number; t: "req-credit"; id: number; n: number }
+/** The handler threw or its body stream failed. `message` is for the operator's log, never the client. */
+export interface JobErrorMessage { v: number; t: "error"; id: number; message: string }
+/** Sent after "shutdown" once nothing is running, just before the worker ends itself. */
+export interface ExitedMessage { v: number; t: "exited"; workerId: number }
+
+export type FromWorker =
+  | ReadyMessage
+  | InitErrorMessage
+  | HeadMessage
+  | ResChunkMessage
+  | ResEndMessage
+  | ReqCreditMessage
+  | JobErrorMessage
+  | ExitedMessage;
+
+/** True when `message` is a pool message of this protocol version (anything else is ignored). */
+export function isCurrent(message: unknown): message is { v: number; t: string } {
+  return typeof message === "object" && message !== null && (message as { v?: unknown }).v === PROTOCOL_VERSION &&
+    typeof (message as { t?: unknown }).t === "string";
+}
+
+/** An ArrayBuffer holding exactly `chunk`'s bytes that the caller may transfer. When the view covers
+ * its whole buffer that buffer is moved as is (no copy; the view is detached afterwards); when it is a
+ * window into a larger buffer (a parser's read buffer, say) only its bytes are copied out, so the rest
+ * of that buffer is never detached under its owner. */
+export function transferable(chunk: Uint8Array): ArrayBuffer {
+  const buffer = chunk.buffer;
+  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength) return buffer;
+  return chunk.slice().buffer as ArrayBuffer;
+}

@@ -1,0 +1,176 @@
+// The worker side of the pool (issue 4): runs inside each worker thread. The adapter's worker entry
+// builds a `WorkerSidePort` for its runtime, imports this module (its URL is in the start-up data) and
+// calls `runWorker(port)`.
+//
+// Life of a job on a worker: "job" arrives → a Request is built whose body is fed by req-chunk messages
+// → the app's `fetch(request, info)` runs → its Response head goes back as "head" → its body goes back as
+// res-chunk messages, as fast as main returns credit → "res-end". A throw or rejection becomes "error"
+// (main answers 500) and this worker keeps serving: only a dead or stuck thread is replaced.
+
+import type { WorkerSidePort } from "../ports.ts";
+import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
+import { Inbox, Outbox } from "./flow.ts";
+import {
+  type FromWorker,
+  isCurrent,
+  type JobMessage,
+  PROTOCOL_VERSION,
+  type ToWorker,
+  transferable,
+  type WorkerStartData,
+} from "./protocol.ts";
+
+const v = PROTOCOL_VERSION;
+
+/** What a worker keeps for one running job. */
+interface RunningJob {
+  /** Feeds the handler's request body; absent for a request without a body. */
+  inbox?: Inbox;
+  /** Drains the handler's response body; set just before "head" is posted (credit may follow at once). */
+  outbox?: Outbox;
+}
+
+/** Resolves the app's handler from its module: `export default { fetch }` (also a bare `export function
+ * fetch` for convenience). */
+function handlerOf(mod: unknown): FetchHandler | null {
+  const m = mod as { default?: Partial<AppModule>; fetch?: unknown };
+  if (typeof m?.default?.fetch === "function") return m.default.fetch.bind(m.default) as FetchHandler;
+  if (typeof m?.fetch === "function") return m.fetch as FetchHandler;
+  return null;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export async function runWorker(port: WorkerSidePort): Promise<void> {
+  const data = port.data as WorkerStartData;
+  const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.post(message, transfer);
+  if (data?.v !== PROTOCOL_VERSION) {
+    post({ v, t: "init-error", message: `weft: pool protocol mismatch (worker ${PROTOCOL_VERSION}, main ${data?.v})` });
+    port.exit(1);
+    return;
+  }
+
+  let fetchHandler: FetchHandler | null;
+  try {
+    fetchHandler = handlerOf(await import(data.module));
+  } catch (error) {
+    post({ v, t: "init-error", message: `weft: cannot import app module ${data.module}: ${describe(error)}` });
+    port.exit(1);
+    return;
+  }
+  if (!fetchHandler) {
+    post({ v, t: "init-error", message: `weft: app module ${data.module} has no default export { fetch }` });
+    port.exit(1);
+    return;
+  }
+  const handler = fetchHandler;
+
+  const jobs = new Map<number, RunningJob>();
+  let shuttingDown = false;
+
+  const exitIfDone = () => {
+    if (!shuttingDown || jobs.size > 0) return;
+    post({ v, t: "exited", workerId: data.workerId });
+    port.exit(0);
+  };
+
+  const finish = (id: number) => {
+    jobs.delete(id);
+    exitIfDone();
+  };
+
+  async function run(message: JobMessage): Promise<void> {
+    const { id } = message;
+    const job: RunningJob = {};
+    jobs.set(id, job);
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (message.body) {
+      job.inbox = new Inbox(
+        data.window,
+        (n) => post({ v, t: "req-credit", id, n }),
+        () => {}, // the handler stopped reading: main's remaining chunks are simply dropped on arrival
+      );
+      body = job.inbox.stream;
+    }
+    let response: Response;
+    try {
+      // `duplex: "half"` is required by the fetch spec for a streaming request body.
+      const request = new Request(message.url, {
+        method: message.method,
+        headers: message.headers,
+        body,
+        duplex: "half",
+      } as RequestInit);
+      response = await handler(request, message.info as ServeInfo);
+      if (!(response instanceof Response)) throw new TypeError("handler did not return a Response");
+    } catch (error) {
+      post({ v, t: "error", id, message: describe(error) });
+      finish(id);
+      return;
+    }
+    const headers: [string, string][] = [];
+    response.headers.forEach((value, name) => headers.push([name, value]));
+    // Headers.forEach joins Set-Cookie values with ", ", which breaks cookies: send them one by one.
+    const cookies = typeof response.headers.getSetCookie === "function" ? response.headers.getSetCookie() : [];
+    if (cookies.length > 1) {
+      const others = headers.filter(([name]) => name !== "set-cookie");
+      headers.length = 0;
+      headers.push(...others, ...cookies.map((c): [string, string] => ["set-cookie", c]));
+    }
+    const hasBody = response.body !== null;
+    if (hasBody) job.outbox = new Outbox(response.body!, data.window);
+    post({ v, t: "head", id, status: response.status, statusText: response.statusText, headers, body: hasBody });
+    if (!job.outbox) {
+      post({ v, t: "res-end", id });
+      finish(id);
+      return;
+    }
+    try {
+      await job.outbox.pump(
+        (chunk) => {
+          const buffer = transferable(chunk);
+          post({ v, t: "res-chunk", id, chunk: buffer }, [buffer]);
+        },
+        () => post({ v, t: "res-end", id }),
+      ).then((ended) => {
+        // Cancelled by main's consumer: still say the job is over, so main frees this worker's slot.
+        if (!ended) post({ v, t: "res-end", id });
+      });
+    } catch (error) {
+      post({ v, t: "error", id, message: describe(error) });
+    }
+    finish(id);
+  }
+
+  port.onMessage((raw) => {
+    if (!isCurrent(raw)) return;
+    const message = raw as ToWorker;
+    switch (message.t) {
+      case "job":
+        void run(message);
+        return;
+      case "req-chunk":
+        jobs.get(message.id)?.inbox?.push(message.chunk);
+        return;
+      case "req-end":
+        jobs.get(message.id)?.inbox?.end();
+        return;
+      case "req-abort":
+        jobs.get(message.id)?.inbox?.fail(new Error("weft: request body aborted by the client"));
+        return;
+      case "res-credit":
+        jobs.get(message.id)?.outbox?.grant(message.n);
+        return;
+      case "cancel":
+        jobs.get(message.id)?.outbox?.cancel();
+        return;
+      case "shutdown":
+        shuttingDown = true;
+        exitIfDone();
+        return;
+    }
+  });
+  post({ v, t: "ready", workerId: data.workerId });
+}
