@@ -9,3 +9,5 @@ export * from "./errors.ts";
 export type * from "./ports.ts";
 // Public serve() shape (types.ts).
 export type * from "./types.ts";
+// Static files: serveStatic over the FileSystem port (static/).
+export * from "./static/index.ts";

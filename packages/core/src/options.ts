@@ -85,6 +85,18 @@ export interface PoolOptions {
   bodyWindow: number;
 }
 
+/** Static files (serveStatic and the adapters' FileSystem ports). */
+export interface StaticFileOptions {
+  /** Bytes read from disk per pull of a file body stream (FileSystem.openRange). Memory held by one
+   * streaming file response is about this plus the connection's highWaterMark, whatever the file size.
+   * Default 64 KiB. Must be > 0. */
+  readChunkBytes: number;
+}
+
+export const DEFAULT_STATIC_FILE_OPTIONS: Readonly<StaticFileOptions> = Object.freeze({
+  readChunkBytes: 64 * 1024,
+});
+
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxRequestLineBytes: 8 * 1024,
   maxHeaderBytes: 16 * 1024,

@@ -112,8 +112,10 @@ export interface DirEntry {
   isSymlink: boolean;
 }
 
+/** Paths use "/" separators. A path the process may not read rejects with an error whose `code` is
+ * "EACCES" (adapters translate their runtime's permission error to it, so core can answer 403). */
 export interface FileSystem {
-  /** Follows symlinks. Resolves null when the path does not exist. */
+  /** Follows symlinks. Resolves null when the path does not exist (or a parent is not a folder). */
   stat(path: string): Promise<FileStat | null>;
   /** Does not follow a final symlink. Resolves null when the path does not exist. */
   lstat(path: string): Promise<FileStat | null>;
@@ -121,7 +123,7 @@ export interface FileSystem {
   realPath(path: string): Promise<string>;
   readDir(path: string): Promise<DirEntry[]>;
   /** Stream bytes [start, end] (inclusive) of a file, pulled: the stream must read from disk only when
-   * its consumer pulls (bounded memory for slow readers). */
+   * its consumer pulls (bounded memory for slow readers), `readChunkBytes` (options.ts) at a time. */
   openRange(path: string, start: number, end: number): ReadableStream<Uint8Array>;
 }
 
