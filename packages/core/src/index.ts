@@ -9,5 +9,11 @@ export * from "./errors.ts";
 export type * from "./ports.ts";
 // Public serve() shape (types.ts).
 export type * from "./types.ts";
+// Response writer: status line, fields, body framing, chunked coding, fixed error responses (response.ts).
+export * from "./response.ts";
+// The Date field, formatted once per second (date.ts).
+export * from "./date.ts";
+// Method + path routing over a segment tree (router.ts).
+export * from "./router.ts";
 // Static files: serveStatic over the FileSystem port (static/).
 export * from "./static/index.ts";
