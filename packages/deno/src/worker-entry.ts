@@ -1,5 +1,7 @@
 // weft's worker entry on Deno (see worker.ts): builds the WorkerSidePort (ports.ts) over
 // node:worker_threads and hands it to core's worker loop, whose URL arrives in workerData.
+// node:worker_threads types (this package's tsconfig loads only Deno's)
+/// <reference types="node" />
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
 

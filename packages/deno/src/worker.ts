@@ -3,6 +3,8 @@
 // its terminate() returns but leaves a thread spinning in `while (true) {}` running, at a full core,
 // and the process never exits (NOTES.md). Deno's node:worker_threads Worker.terminate() does stop it,
 // and the pool's deadline promises exactly that (tested in core's pool tests on Deno).
+// node:worker_threads types (this package's tsconfig loads only Deno's)
+/// <reference types="node" />
 import { Worker } from "node:worker_threads";
 import type { SpawnWorker } from "@weft/core";
 
