@@ -80,6 +80,8 @@ export interface Server {
 
 export interface WorkerStats {
   id: number;
+  /** True while a thread for this id is up and taking jobs (false while it is replaced or stopped). */
+  alive: boolean;
   busyMs: number;
   completed: number;
   running: number;

@@ -410,7 +410,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       const now = Date.now();
       const perWorker = slots.map((s) => {
         const jobs = s.current?.jobs.size ?? 0;
-        return { id: s.id, busyMs: s.busyMs + (jobs > 0 ? now - s.busySince : 0), completed: s.completed, running: jobs };
+        return { id: s.id, alive: !s.stopping && !!s.current?.ready, busyMs: s.busyMs + (jobs > 0 ? now - s.busySince : 0), completed: s.completed, running: jobs };
       });
       return { workers: slots.length, queued: queue.length, running: running(), completed, failed, restarts, perWorker };
     },
