@@ -1,6 +1,78 @@
-// Placeholder until the static-file work lands (issue 5): the file-system port on this runtime.
-import type { FileSystem } from "@weft/core";
-const missing = (): never => {
-  throw new Error("weft: the file-system port is not available yet on this runtime");
+// The FileSystem port on Node: node:fs/promises. https://nodejs.org/api/fs.html#promises-api
+// openRange opens the file on the first pull and reads `readChunkBytes` into a fresh buffer per pull
+// (the consumer keeps each chunk, so buffers cannot be reused); nothing is read until asked for.
+import { open, readdir, realpath, stat, lstat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { DEFAULT_STATIC_FILE_OPTIONS, type FileStat, type FileSystem } from "@weft/core";
+
+const READ_CHUNK_BYTES = DEFAULT_STATIC_FILE_OPTIONS.readChunkBytes;
+/** Errors that mean "no such path" for the port (a missing entry, or a file where a folder was needed). */
+const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG", "ELOOP"]);
+
+const toStat = (s: Stats, isSymlink: boolean): FileStat => ({
+  isFile: s.isFile(),
+  isDirectory: s.isDirectory(),
+  isSymlink,
+  size: s.size,
+  mtimeMs: s.mtimeMs,
+  ino: s.ino,
+});
+
+const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
+  try {
+    return await work;
+  } catch (error) {
+    if (NOT_FOUND.has((error as NodeJS.ErrnoException).code ?? "")) return null;
+    throw error;
+  }
 };
-export const fs: FileSystem = { stat: missing, lstat: missing, realPath: missing, readDir: missing, openRange: missing };
+
+export const fs: FileSystem = {
+  async stat(path) {
+    const s = await orNull(stat(path));
+    return s && toStat(s, false);
+  },
+  async lstat(path) {
+    const s = await orNull(lstat(path));
+    return s && toStat(s, s.isSymbolicLink());
+  },
+  realPath: (path) => realpath(path),
+  async readDir(path) {
+    const entries = await readdir(path, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, isFile: e.isFile(), isDirectory: e.isDirectory(), isSymlink: e.isSymbolicLink() }));
+  },
+  openRange(path, start, end) {
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    let position = start;
+    const close = () => {
+      const h = handle;
+      handle = undefined;
+      return h?.close().catch(() => {});
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            handle ??= await open(path, "r");
+            const want = Math.min(READ_CHUNK_BYTES, end - position + 1);
+            const buffer = new Uint8Array(want);
+            const { bytesRead } = await handle.read(buffer, 0, want, position);
+            if (bytesRead === 0) throw new Error("weft: file shrank while it was being served");
+            position += bytesRead;
+            controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+            if (position > end) {
+              await close();
+              controller.close();
+            }
+          } catch (error) {
+            await close();
+            controller.error(error);
+          }
+        },
+        cancel: close,
+      },
+      // highWaterMark 0: no read happens before the consumer's first read (bounded memory, RFC-agnostic).
+      { highWaterMark: 0 },
+    );
+  },
+};
