@@ -23,6 +23,7 @@ export type HttpErrorKind =
   | "te_and_cl" // both Transfer-Encoding and Content-Length (refused against smuggling)
   | "te_not_chunked" // Transfer-Encoding whose final coding is not chunked
   | "unknown_transfer_coding" // a transfer coding weft does not implement
+  | "bad_transfer_encoding" // Transfer-Encoding malformed, empty, repeating chunked, or on HTTP/1.0
   | "body_too_large" // over maxBodyBytes
   | "bad_chunk" // bad chunk-size, missing CRLF after data, bad framing
   | "chunk_extension_too_long" // over maxChunkExtensionBytes
@@ -53,6 +54,7 @@ export const STATUS_FOR: Readonly<Record<HttpErrorKind, number>> = Object.freeze
   te_and_cl: 400,
   te_not_chunked: 400,
   unknown_transfer_coding: 501,
+  bad_transfer_encoding: 400,
   body_too_large: 413,
   bad_chunk: 400,
   chunk_extension_too_long: 400,

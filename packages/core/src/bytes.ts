@@ -1,0 +1,76 @@
+// Byte-level helpers for the request parser: named byte constants, 256-entry lookup tables for the
+// character classes of RFC 9110 §5.6.2 (tchar), §5.5 (field-vchar) and RFC 3986 (request-target, host),
+// and one latin1 decoder. Tables instead of regexes: the parser classifies every byte of every head.
+
+export const HTAB = 0x09;
+export const LF = 0x0a;
+export const CR = 0x0d;
+export const SP = 0x20;
+export const SLASH = 0x2f;
+export const COLON = 0x3a;
+export const SEMICOLON = 0x3b;
+export const STAR = 0x2a;
+export const DEL = 0x7f;
+
+function table(accept: (byte: number) => boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) t[b] = accept(b) ? 1 : 0;
+  return t;
+}
+
+const isAlpha = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+const inSet = (set: string) => (b: number) => set.includes(String.fromCharCode(b));
+
+/** tchar (RFC 9110 §5.6.2): the characters of a token (method, field name, transfer coding). */
+export const TCHAR = table((b) => isAlpha(b) || isDigit(b) || inSet("!#$%&'*+-.^_`|~")(b));
+
+/** Bytes allowed inside a field value (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. Every CTL other
+ * than HTAB (NUL, CR, LF, …) and DEL is refused. */
+export const FIELD_VALUE_CHAR = table((b) => b === HTAB || (b >= SP && b !== DEL));
+
+/** Bytes allowed in a request-target: visible ASCII (RFC 3986 characters, plus the few unsafe ones
+ * such as `|` or `{` that real clients send unescaped in queries). Refused: CTLs, SP, DEL, non-ASCII
+ * (must be percent-encoded) and `#` (a fragment is never part of a request-target, RFC 9112 §3.2). */
+export const TARGET_CHAR = table((b) => b > SP && b < DEL && b !== 0x23);
+
+/** reg-name / IPv4 characters of a uri-host (RFC 3986 §3.2.2): unreserved, sub-delims and `%` of a
+ * pct-encoding. Used for Host and authority-form targets. */
+export const HOST_CHAR = table((b) => isAlpha(b) || isDigit(b) || inSet("-._~!$&'()*+,;=%")(b));
+
+/** Characters inside the brackets of an IP-literal (IPv6 or IPvFuture, RFC 3986 §3.2.2). */
+export const IP_LITERAL_CHAR = table((b) => isAlpha(b) || isDigit(b) || inSet(":.-_~!$&'()*+,;=")(b));
+
+/** Characters of a URI scheme after its first letter (RFC 3986 §3.1). */
+export const SCHEME_CHAR = table((b) => isAlpha(b) || isDigit(b) || inSet("+-.")(b));
+
+/** Value of a hex digit, or -1. */
+export const HEX_VALUE = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let d = 0; d < 10; d++) t[0x30 + d] = d;
+  for (let d = 0; d < 6; d++) {
+    t[0x41 + d] = 10 + d;
+    t[0x61 + d] = 10 + d;
+  }
+  return t;
+})();
+
+export const isAlphaByte = isAlpha;
+export const isDigitByte = isDigit;
+
+/** Most arguments passed to one String.fromCharCode.apply call (engines cap argument counts). */
+const DECODE_SLICE = 8192;
+
+/** Decode bytes [start, end) as latin1: byte n becomes U+00nn, exactly. TextDecoder("latin1") is not
+ * used because the Encoding Standard maps that label to windows-1252 (0x80 becomes "€"), which would
+ * change obs-text bytes and make them unacceptable to the web Headers class. */
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= DECODE_SLICE) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  let out = "";
+  for (let i = start; i < end; i += DECODE_SLICE) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + DECODE_SLICE)) as unknown as number[]);
+  }
+  return out;
+}
