@@ -1,0 +1,144 @@
+// `npm run bench`: weft against each runtime's native server, scenario by scenario (issue 6).
+//
+// Life of a run: check wrk → calibrate ~2 ms of CPU work → write the 64 KiB static file → for each
+// scenario: start its servers (child processes, one per runtime and variant), check they answer the
+// same bytes, warm them up, measure them interleaved for N rounds → print the Markdown table, write it
+// with a JSON file under results/, print the summary. Method and scenarios: BENCHMARKS.md.
+//
+// Flags: --quick (2 s cells, 1 round, 1,000 idle connections), --only=get,pipeline,…,
+// --runtimes=node,deno,bun, --rounds=N, --duration=S, --warmup=S, --connections=N, --idle=N,
+// --wrk-threads=N, --profile=<runtime> (delegates to profile.ts; see its header).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchOptions, runBlocked, runIdle, runThroughput } from "./measure.ts";
+import { RUNTIMES, type RuntimeName } from "./proc.ts";
+import { markdownTable, type Row, summarize, summaryText } from "./report.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { cpuWork, STATIC_NAME, staticFileBytes } from "./servers/content.ts";
+import { ensureWrk } from "./wrk.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const RESULTS_DIR = join(REPO_ROOT, "results");
+
+/** Defaults of a full run, and of `--quick` (for checking the harness, not for numbers). */
+const FULL = { rounds: 3, durationS: 5, warmupS: 2, idleConnections: 5_000 };
+const QUICK = { rounds: 1, durationS: 2, warmupS: 1, idleConnections: 1_000 };
+const DEFAULT_CONNECTIONS = 50;
+/** One wrk thread: the servers under test are mostly single-threaded and the machine has 2 cores. */
+const DEFAULT_WRK_THREADS = 1;
+/** Target duration of one GET /cpu, in ms (issue 6: "about 2 ms of deterministic work"). */
+const CPU_TARGET_MS = 2;
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`bench: unknown argument ${arg}`);
+    flags.set(match[1]!, match[2] ?? "true");
+  }
+  return flags;
+}
+
+/** Iterations of cpuWork worth CPU_TARGET_MS here, measured once per run on this (Node) process; every
+ * server then does exactly that much work, whatever its runtime's speed. */
+function calibrateCpu(): number {
+  const PROBE = 200_000;
+  for (let i = 0; i < 20; i++) cpuWork(PROBE / 4); // let the JIT optimize it first
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    cpuWork(PROBE);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1]!;
+  return Math.max(1_000, Math.round((PROBE * CPU_TARGET_MS) / median / 1_000) * 1_000);
+}
+
+function versionOf(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: "utf8" }).split("\n")[0]!.trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = parseArgs(process.argv.slice(2));
+  if (flags.has("profile")) {
+    const { profileMain } = await import("./profile.ts");
+    return profileMain(process.argv.slice(2));
+  }
+  const base = flags.has("quick") ? QUICK : FULL;
+  const num = (name: string, fallback: number) => (flags.has(name) ? Number(flags.get(name)) : fallback);
+  const runtimes = (flags.get("runtimes")?.split(",") ?? [...RUNTIMES]) as RuntimeName[];
+  for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`bench: unknown runtime ${r}`);
+  const only = flags.get("only")?.split(",");
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
+  if (only && scenarios.length !== only.length) {
+    throw new Error(`bench: unknown scenario in --only (known: ${SCENARIOS.map((s) => s.id).join(", ")})`);
+  }
+
+  const wrkVersion = ensureWrk();
+  const cpuIterations = num("cpu-iters", calibrateCpu());
+  const staticDir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  writeFileSync(join(staticDir, STATIC_NAME), staticFileBytes());
+  const opts: BenchOptions = {
+    rounds: num("rounds", base.rounds),
+    durationS: num("duration", base.durationS),
+    warmupS: num("warmup", base.warmupS),
+    connections: num("connections", DEFAULT_CONNECTIONS),
+    wrkThreads: num("wrk-threads", DEFAULT_WRK_THREADS),
+    idleConnections: num("idle", base.idleConnections),
+    runtimes,
+    cpuIterations,
+    env: { ...process.env, WEFT_BENCH_CPU_ITERS: String(cpuIterations), WEFT_BENCH_STATIC_DIR: staticDir, NO_COLOR: "1" },
+  };
+  const meta = {
+    startedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), loadavgAtStart: loadavg() },
+    versions: {
+      node: process.version,
+      deno: versionOf(join(REPO_ROOT, "node_modules/.bin/deno"), ["--version"]),
+      bun: versionOf(join(REPO_ROOT, "node_modules/.bin/bun"), ["--version"]),
+      wrk: wrkVersion,
+    },
+    options: { ...opts, env: undefined },
+    cpuIterations,
+  };
+  console.log(`bench: ${scenarios.map((s) => s.id).join(", ")} on ${runtimes.join(", ")}; ${opts.rounds} round(s) of ${opts.durationS} s, warm-up ${opts.warmupS} s, ${opts.connections} connections; /cpu = ${cpuIterations} iterations (~${CPU_TARGET_MS} ms); load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  if (loadavg()[0]! > cpus().length / 2) console.log("bench: warning: the machine is busy; numbers will be noisy.");
+
+  const rows: Row[] = [];
+  try {
+    for (const sc of scenarios) {
+      console.log(`\n${sc.title} [${sc.id}]`);
+      if (sc.kind === "throughput") rows.push(...(await runThroughput(sc, opts)));
+      else if (sc.kind === "idle") rows.push(...(await runIdle(sc, opts)));
+      else rows.push(...(await runBlocked(sc, opts)));
+    }
+  } finally {
+    rmSync(staticDir, { recursive: true, force: true });
+  }
+
+  const summaries = rows.map(summarize);
+  const table = markdownTable(summaries);
+  const summary = summaryText(summaries);
+  console.log(`\n${table}\n\n${summary}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = meta.startedAt.replace(/[:.]/g, "-");
+  const jsonPath = join(RESULTS_DIR, `bench-${stamp}.json`);
+  const mdPath = join(RESULTS_DIR, `bench-${stamp}.md`);
+  const finished = { ...meta, finishedAt: new Date().toISOString(), loadavgAtEnd: loadavg() };
+  writeFileSync(jsonPath, JSON.stringify({ meta: finished, summaries, rows }, null, 2));
+  writeFileSync(mdPath, `# weft benchmark, ${meta.startedAt}\n\n${JSON.stringify(finished.versions)}\n\n${table}\n\n${summary}\n`);
+  console.log(`\nbench: wrote ${jsonPath} and ${mdPath}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// The bytes and the work every benchmark server shares, so weft and the native servers answer with the
+// same bodies. Web-standard APIs only: this file is imported on Node, Deno and Bun, in worker threads too.
+
+/** GET / — a small HTML page (the seed's hello page, ~200 bytes). */
+export const HTML = `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>Hello!</title>
+  </head>
+  <body>
+    <h1>Hello!</h1>
+    <p>Hi from the weft benchmark</p>
+  </body>
+</html>
+`;
+export const HTML_TYPE = "text/html; charset=utf-8";
+export const OCTETS_TYPE = "application/octet-stream";
+export const TEXT_TYPE = "text/plain; charset=utf-8";
+
+/** POST /echo body size the load generator sends (issue 6: 4 KiB echo). */
+export const ECHO_BYTES = 4 * 1024;
+
+/** GET /static.bin: a 64 KiB file written by the harness into WEFT_BENCH_STATIC_DIR. */
+export const STATIC_NAME = "static.bin";
+export const STATIC_BYTES = 64 * 1024;
+
+/** Deterministic file contents, so every server's bytes can be checked against the same expectation. */
+export function staticFileBytes(): Uint8Array {
+  const bytes = new Uint8Array(STATIC_BYTES);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >>> 8)) & 0xff;
+  return bytes;
+}
+
+/** Default iterations of `cpuWork`; the harness calibrates a value worth ~2 ms once per run and passes
+ * it to every server in WEFT_BENCH_CPU_ITERS, so every server does exactly the same work. */
+export const DEFAULT_CPU_ITERS = 400_000;
+
+/** ~2 ms of deterministic CPU work (integer hashing, xorshift + FNV-1a mixing). The result goes into
+ * the response body so no JIT can drop the loop. */
+export function cpuWork(iterations: number): number {
+  let h = 0x811c9dc5;
+  let x = 0x9e3779b9;
+  for (let i = 0; i < iterations; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    h = Math.imul(h ^ (x & 0xff), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Body of GET /cpu for a given iteration count (the harness checks it). */
+export const cpuBody = (iterations: number): string => `cpu ${cpuWork(iterations)}\n`;
+
+/** Most a /sleep request may block, so a stray request cannot wedge a worker for long. */
+export const MAX_SLEEP_MS = 5_000;
+
+/** GET /sleep?ms=N: block this thread (not just this request) for N ms, as a handler stuck in sync
+ * work would. Used to block pool workers in the p99 scenario. */
+export function blockFor(ms: number): void {
+  const clamped = Math.max(0, Math.min(MAX_SLEEP_MS, ms | 0));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, clamped);
+}
+
+/** `ms` from a target like `/sleep?ms=250` (0 when absent or malformed). */
+export function sleepMsOf(target: string): number {
+  const match = /[?&]ms=(\d+)/.exec(target);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Path of a request target or absolute URL, without the query: cheap, so routing costs the same in
+ * every server (no `new URL` per request). */
+export function pathOf(url: string): string {
+  let start = 0;
+  const scheme = url.indexOf("://");
+  if (scheme !== -1) start = url.indexOf("/", scheme + 3);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
+/** Settings every server reads from its environment, set by the harness. */
+export interface BenchEnv {
+  cpuIterations: number;
+  staticDir: string;
+}
+
+/** Read the settings through whichever environment API the runtime has. */
+export function benchEnv(): BenchEnv {
+  const g = globalThis as unknown as {
+    Deno?: { env: { get(name: string): string | undefined } };
+    process?: { env: Record<string, string | undefined> };
+  };
+  const get = (name: string): string | undefined => (g.Deno ? g.Deno.env.get(name) : g.process?.env[name]);
+  return {
+    cpuIterations: Number(get("WEFT_BENCH_CPU_ITERS") ?? DEFAULT_CPU_ITERS),
+    staticDir: get("WEFT_BENCH_STATIC_DIR") ?? ".",
+  };
+}
+
+/** Line each server prints on stdout once it listens; the harness waits for it. */
+export const PORT_LINE_PREFIX = "WEFT_BENCH_PORT=";
+
+/** Keep-alive idle timeout given to every server, in ms: long enough for the idle-connection scenario
+ * to hold 5,000 connections while it measures (node:http and weft default to 5 s, Bun.serve to 10 s). */
+export const IDLE_TIMEOUT_MS = 120_000;
