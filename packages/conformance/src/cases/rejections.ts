@@ -1,0 +1,121 @@
+// Every refusal from issue 2, one row each, named after the attack. Each row expects the exact status,
+// `Connection: close` and a closed connection; the request is sent whole and again split into pieces;
+// the runner then checks a fresh connection still gets 200 (liveness).
+
+import { FIXTURE_LIMITS } from "../fixture/config.ts";
+import { chunk, chunkedRequest, CRLF, filler, get, head, HOST, rejects } from "./helpers.ts";
+import type { Case } from "./types.ts";
+
+const SMUGGLE = "smuggling";
+const LINE = "request line";
+const FIELDS = "fields";
+const LIMITS = "limits";
+
+const post = (...fields: string[]) => head("POST /echo HTTP/1.1", `Host: ${HOST}`, ...fields);
+const NODE_HOST = "node:http accepts a missing, duplicate or invalid Host (NOTES.md)";
+const NO_BODY_LIMIT = "no request body size limit configured/available";
+const NO_COUNT_LIMIT = "no header count limit";
+
+export const smugglingCases: Case[] = [
+  rejects(SMUGGLE, "smuggle: Content-Length + Transfer-Encoding → 400", post("Content-Length: 5", "Transfer-Encoding: chunked") + chunk("hello"), 400, {
+    deno: "Deno.serve lets Transfer-Encoding win (allowed by RFC 9112 §6.3; weft refuses)",
+    bun: "Bun.serve lets Transfer-Encoding win",
+    node: "node:http lets Transfer-Encoding win",
+  }),
+  rejects(SMUGGLE, "smuggle: Transfer-Encoding + Content-Length (other order) → 400", post("Transfer-Encoding: chunked", "Content-Length: 5") + chunk("hello"), 400, {
+    deno: "Deno.serve lets Transfer-Encoding win",
+    bun: "Bun.serve lets Transfer-Encoding win",
+    node: "node:http lets Transfer-Encoding win",
+  }),
+  rejects(SMUGGLE, "smuggle: two different Content-Length lines → 400", post("Content-Length: 5", "Content-Length: 6") + "hello!", 400),
+  rejects(SMUGGLE, "smuggle: Content-Length list with different values → 400", post("Content-Length: 5, 6") + "hello!", 400),
+  rejects(SMUGGLE, "smuggle: Content-Length with plus sign → 400", post("Content-Length: +5") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: negative Content-Length → 400", post("Content-Length: -5") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: Content-Length with inner space → 400", post("Content-Length: 1 0") + "helloworld", 400),
+  rejects(SMUGGLE, "smuggle: hexadecimal Content-Length → 400", post("Content-Length: 0x5") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: empty Content-Length → 400", post("Content-Length:") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: Content-Length overflowing 2^64 → 400", post("Content-Length: 184467440737095516160") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: Transfer-Encoding: chunked, chunked → 400", post("Transfer-Encoding: chunked, chunked") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: two Transfer-Encoding: chunked lines → 400", post("Transfer-Encoding: chunked", "Transfer-Encoding: chunked") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: final coding not chunked (chunked, gzip) → 400", post("Transfer-Encoding: chunked, gzip") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: Transfer-Encoding: identity → 400", post("Transfer-Encoding: identity") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: unknown coding before chunked (gzip, chunked) → 501", post("Transfer-Encoding: gzip, chunked") + chunk("hello"), 501),
+  rejects(SMUGGLE, "smuggle: Transfer-Encoding: xchunked → 400", post("Transfer-Encoding: xchunked") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: space before colon in Transfer-Encoding → 400", post("Transfer-Encoding : chunked") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: space before colon in Content-Length → 400", post("Content-Length : 5") + "hello", 400),
+  rejects(SMUGGLE, "smuggle: obs-fold in Transfer-Encoding → 400", post("Transfer-Encoding: identity", " chunked") + chunk("hello"), 400),
+  rejects(SMUGGLE, "smuggle: obs-fold in an ordinary field → 400", get("/", "X-Test: a", " folded"), 400),
+  rejects(SMUGGLE, "smuggle: bare LF ends the request line → 400", `GET / HTTP/1.1\nHost: ${HOST}\r\n\r\n`, 400),
+  rejects(SMUGGLE, "smuggle: bare LF ends a field line → 400", `GET / HTTP/1.1\r\nHost: ${HOST}\nX-Test: a\r\n\r\n`, 400),
+  rejects(SMUGGLE, "smuggle: bare CR inside a field value → 400", get("/", "X-Test: a\rb"), 400),
+  rejects(SMUGGLE, "smuggle: NUL inside a field value → 400", get("/", "X-Test: a\x00b"), 400),
+  rejects(SMUGGLE, "smuggle: DEL inside a field value → 400", get("/", "X-Test: a\x7fb"), 400),
+  rejects(SMUGGLE, "smuggle: invalid chunk size (zz) → 400", chunkedRequest("/echo", `zz${CRLF}hello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: negative chunk size → 400", chunkedRequest("/echo", `-5${CRLF}hello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: chunk size overflowing 64 bits → 400", chunkedRequest("/echo", `10000000000000000005${CRLF}hello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: chunk data not followed by CRLF → 400", chunkedRequest("/echo", `5${CRLF}helloXX0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: chunk size line ended by bare LF → 400", chunkedRequest("/echo", `5\nhello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: empty chunk size → 400", chunkedRequest("/echo", `${CRLF}hello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(SMUGGLE, "smuggle: malformed trailer line → 400", chunkedRequest("/echo", `5${CRLF}hello${CRLF}0${CRLF}bad trailer${CRLF}${CRLF}`), 400),
+];
+
+export const requestLineCases: Case[] = [
+  rejects(LINE, "bad method token (parenthesis) → 400", head("G(T / HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "two spaces after the method → 400", head("GET  / HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "tab as separator → 400", head("GET\t/ HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "space inside the target → 400", head("GET /a b HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "control character in the target → 400", head("GET /\x01 HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "missing version (HTTP/0.9 style) → 400", `GET /${CRLF}${CRLF}`, 400),
+  rejects(LINE, "asterisk-form on GET → 400", head("GET * HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "authority-form on GET → 400", head("GET example.com:80 HTTP/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "HTTP/2.0 → 505", head("GET / HTTP/2.0", `Host: ${HOST}`), 505),
+  rejects(LINE, "HTTP/3.0 → 505", head("GET / HTTP/3.0", `Host: ${HOST}`), 505),
+  rejects(LINE, "HTTP/1.2 → 505", head("GET / HTTP/1.2", `Host: ${HOST}`), 505),
+  rejects(LINE, "lower-case http/1.1 → 400", head("GET / http/1.1", `Host: ${HOST}`), 400),
+  rejects(LINE, "version HTTP/11 → 400", head("GET / HTTP/11", `Host: ${HOST}`), 400),
+  rejects(LINE, "version with trailing junk HTTP/1.1x → 400", head("GET / HTTP/1.1x", `Host: ${HOST}`), 400),
+  rejects(LINE, "trailing space after the version → 400", head("GET / HTTP/1.1 ", `Host: ${HOST}`), 400),
+  rejects(LINE, "target over maxRequestLineBytes → 414", get("/" + "a".repeat(FIXTURE_LIMITS.maxRequestLineBytes + 10)), 414),
+  rejects(LINE, "method over maxRequestLineBytes → 400", head("A".repeat(FIXTURE_LIMITS.maxRequestLineBytes + 10) + " / HTTP/1.1", `Host: ${HOST}`), 400),
+];
+
+export const fieldCases: Case[] = [
+  rejects(FIELDS, "missing Host on HTTP/1.1 → 400", head("GET / HTTP/1.1"), 400, { node: NODE_HOST }),
+  rejects(FIELDS, "two Host lines → 400", get("/", "Host: second.test"), 400, { node: NODE_HOST }),
+  rejects(FIELDS, "Host with a space inside → 400", head("GET / HTTP/1.1", "Host: a b"), 400, { node: NODE_HOST }),
+  rejects(FIELDS, "field name with an invalid character → 400", get("/", "X(bad): v"), 400),
+  rejects(FIELDS, "field name with a space inside → 400", get("/", "Bad Name: v"), 400),
+  rejects(FIELDS, "empty field name → 400", get("/", ": v"), 400),
+  rejects(FIELDS, "field line without a colon → 400", get("/", "NoColonHere"), 400),
+  rejects(FIELDS, "whitespace before the first field line → 400", `GET / HTTP/1.1${CRLF} Host: ${HOST}${CRLF}${CRLF}`, 400),
+  rejects(FIELDS, "tab before colon → 400", get("/", "X-Test\t: v"), 400),
+];
+
+/** A header section of `count` lines of `size` bytes each (besides Host). */
+const fields = (count: number, size: number) => Array.from({ length: count }, (_, i) => `X-F${String(i).padStart(3, "0")}: ${filler(size, i)}`);
+
+export const limitCases: Case[] = [
+  rejects(LIMITS, "one field larger than maxHeaderBytes → 431", get("/", `X-Big: ${filler(FIXTURE_LIMITS.maxHeaderBytes + 10)}`), 431),
+  rejects(LIMITS, "field section over maxHeaderBytes in small fields → 431", get("/", ...fields(20, Math.ceil(FIXTURE_LIMITS.maxHeaderBytes / 15))), 431),
+  rejects(LIMITS, "more than maxHeaderCount fields → 431", get("/", ...fields(FIXTURE_LIMITS.maxHeaderCount + 5, 4)), 431, {
+    node: NO_COUNT_LIMIT,
+    deno: NO_COUNT_LIMIT,
+    bun: NO_COUNT_LIMIT,
+  }),
+  rejects(LIMITS, "Content-Length over maxBodyBytes → 413 before the body", post(`Content-Length: ${FIXTURE_LIMITS.maxBodyBytes + 1}`), 413, {
+    node: NO_BODY_LIMIT,
+    deno: NO_BODY_LIMIT,
+  }),
+  rejects(LIMITS, "chunked body growing over maxBodyBytes → 413", chunkedRequest("/len", chunk(filler(FIXTURE_LIMITS.maxBodyBytes + 1024), 4096)), 413, {
+    node: NO_BODY_LIMIT,
+    deno: NO_BODY_LIMIT,
+  }),
+  rejects(LIMITS, "one chunk announced over maxBodyBytes → 413", chunkedRequest("/len", `${(FIXTURE_LIMITS.maxBodyBytes * 2).toString(16)}${CRLF}abc`), 413, {
+    node: NO_BODY_LIMIT,
+    deno: NO_BODY_LIMIT,
+  }),
+  rejects(LIMITS, "chunk extension over maxChunkExtensionBytes → 400",
+    chunkedRequest("/echo", `5;ext=${filler(FIXTURE_LIMITS.maxChunkExtensionBytes + 10)}${CRLF}hello${CRLF}0${CRLF}${CRLF}`), 400),
+  rejects(LIMITS, "trailer section over maxTrailerBytes → 431",
+    chunkedRequest("/echo", `5${CRLF}hello${CRLF}0${CRLF}X-Trailer: ${filler(FIXTURE_LIMITS.maxTrailerBytes + 10)}${CRLF}${CRLF}`), 431),
+];

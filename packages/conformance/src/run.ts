@@ -1,0 +1,127 @@
+// The conformance runner: `npm run conformance` (node --import tsx src/run.ts).
+//
+// Life of a run: start the six fixture servers (weft on node, deno, bun; node:http, Deno.serve and
+// Bun.serve as reference) on free ports → run every case against each server (all servers at once,
+// modest concurrency per server, exclusive cases alone) → check weft answers representative requests
+// with byte-identical responses on all three runtimes → print the matrix, the details and
+// "N passed, N failed" → stop every child → exit 1 if any weft cell failed.
+//
+// Environment knobs (for engineers chasing one failure):
+//   CONFORMANCE_SERVERS=weft-node,node   only these columns
+//   CONFORMANCE_FILTER=smuggle           only cases whose name contains this (case-insensitive)
+//   CONFORMANCE_CONCURRENCY=4            cases run at once per server
+//   CONFORMANCE_DEADLINE_MS=300000       hard bound on the whole run
+
+import { CASES } from "./cases/index.ts";
+import { type Fixture, killAll, startFixture, stopFixture } from "./runner/fixtures.ts";
+import { runAll } from "./runner/execute.ts";
+import { firstDifference, REPRESENTATIVES, responseBytes } from "./runner/identical.ts";
+import { type IdenticalRow, printDetails, printMatrix, type Results, weftCounts } from "./runner/report.ts";
+import { ALL_SERVERS, isWeft, type ServerId, WEFT_SERVERS } from "./servers.ts";
+
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_DEADLINE_MS = 300_000;
+
+const env = process.env;
+const servers = (env.CONFORMANCE_SERVERS ? env.CONFORMANCE_SERVERS.split(",").map((s) => s.trim()) : [...ALL_SERVERS]) as ServerId[];
+for (const s of servers) if (!ALL_SERVERS.includes(s)) throw new Error(`unknown server ${s}; known: ${ALL_SERVERS.join(", ")}`);
+const filter = env.CONFORMANCE_FILTER?.toLowerCase();
+const cases = filter ? CASES.filter((c) => c.name.toLowerCase().includes(filter) || c.group.toLowerCase().includes(filter)) : CASES;
+const concurrency = Number(env.CONFORMANCE_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+const deadlineMs = Number(env.CONFORMANCE_DEADLINE_MS ?? DEFAULT_DEADLINE_MS);
+const log = (line: string) => process.stdout.write(line + "\n");
+
+const deadline = setTimeout(() => {
+  log(`conformance: the run did not finish within ${deadlineMs} ms; killing every fixture`);
+  killAll();
+  process.exit(1);
+}, deadlineMs);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  log(`conformance: ${cases.length} cases × ${servers.length} servers (${servers.join(", ")})`);
+  const fixtures = new Map<ServerId, Fixture>();
+  const startErrors = new Map<ServerId, string>();
+  await Promise.all(
+    servers.map(async (id) => {
+      try {
+        fixtures.set(id, await startFixture(id));
+      } catch (error) {
+        startErrors.set(id, error instanceof Error ? error.message : String(error));
+      }
+    }),
+  );
+  for (const [id, message] of startErrors) log(`conformance: ${isWeft(id) ? "FAILED TO START" : "reference server not started"}: ${message}`);
+
+  const results: Results = new Map(cases.map((c) => [c, new Map()]));
+  try {
+    for (const id of startErrors.keys()) {
+      for (const c of cases) results.get(c)!.set(id, { ok: false, message: "server did not start", ms: 0 });
+    }
+    await Promise.all(
+      [...fixtures.values()].map((fixture) =>
+        runAll(cases, fixture.id, fixture.port, concurrency, (c, result) => {
+          if (!result.ok && fixture.exited()) result.message = `${result.message} (server process exited; stderr: ${fixture.stderr().trim().slice(-300)})`;
+          results.get(c)!.set(fixture.id, result);
+        }),
+      ),
+    );
+
+    const identical: IdenticalRow[] = [];
+    if (!filter) {
+      const weft = WEFT_SERVERS.filter((id) => servers.includes(id));
+      for (const r of REPRESENTATIVES) {
+        const ports = weft.map((id) => fixtures.get(id)?.port);
+        if (weft.length < 2) break;
+        if (ports.some((p) => p === undefined)) {
+          identical.push({ name: `identical: ${r.name}`, ok: false, message: "a weft server did not start" });
+          continue;
+        }
+        const bytes = await Promise.all(ports.map((port) => responseBytes(port!, r)));
+        const bad = bytes.findIndex((b) => b !== bytes[0]);
+        identical.push(
+          bad < 0
+            ? { name: `identical: ${r.name}`, ok: !bytes[0]!.startsWith("<error") , message: bytes[0]!.startsWith("<error") ? bytes[0] : undefined }
+            : { name: `identical: ${r.name}`, ok: false, message: `${weft[0]} vs ${weft[bad]} ${firstDifference(bytes[0]!, bytes[bad]!)}` },
+        );
+      }
+    }
+
+    log("");
+    printMatrix(cases, servers, results, log);
+    if (identical.length > 0) {
+      log("");
+      log(`byte-identical responses across ${WEFT_SERVERS.filter((id) => servers.includes(id)).join(", ")} (Date masked):`);
+      for (const row of identical) log(`  ${row.ok ? "ok  " : "FAIL"} ${row.name}`);
+    }
+    printDetails(cases, results, identical, log);
+    const { passed, failed } = weftCounts(results, identical);
+    let refOk = 0;
+    let refTotal = 0;
+    for (const row of results.values()) for (const [id, r] of row) if (!isWeft(id)) (refTotal++, r.ok && refOk++);
+    log("");
+    log(`reference (native servers, not counted): ${refOk}/${refTotal} cells as weft expects; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`${passed} passed, ${failed} failed`);
+    return failed > 0 || passed === 0 ? 1 : 0;
+  } finally {
+    await Promise.all([...fixtures.values()].map(stopFixture));
+  }
+}
+
+main().then(
+  (code) => {
+    clearTimeout(deadline);
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`conformance: runner error: ${error instanceof Error ? error.stack : String(error)}`);
+    killAll();
+    process.exit(1);
+  },
+);
