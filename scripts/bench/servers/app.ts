@@ -1,15 +1,33 @@
 // The weft benchmark app: `export default { fetch }`, run by weft inline (weft.ts passes its fetch) and
 // on the worker pool (weft.ts passes this module's URL; every worker imports it). Same routes and bytes as
 // the native servers (content.ts); GET /static.bin goes through weft's own static-file handler.
+import { type FileSystem, type ServeInfo, serveStatic } from "@weft/core";
 import {
   benchEnv, blockFor, cpuBody, HTML, HTML_TYPE, OCTETS_TYPE, pathOf, sleepMsOf, TEXT_TYPE,
 } from "./content.ts";
+
+type Handler = (request: Request) => Promise<Response>;
 
 const env = benchEnv();
 const htmlHeaders = { "content-type": HTML_TYPE };
 const text = (status: number, body: string) => new Response(body, { status, headers: { "content-type": TEXT_TYPE } });
 
-/** weft's static handler for this runtime, or null while it does not exist yet (see staticHandler). */
+/** weft's static-file handler (core's serveStatic) over WEFT_BENCH_STATIC_DIR, with this runtime's
+ * FileSystem port: from the adapter's exports, else from its source file (until the adapter exports it). */
+async function staticHandler(): Promise<Handler | null> {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+  // Computed specifiers: typechecking the bench (Node's types) must not pull in other runtimes' adapters.
+  const adapter: string = `@weft/${runtime}`;
+  const adapterFile = new URL(`../../../packages/${runtime}/src/fs.ts`, import.meta.url).href;
+  let fs = ((await import(adapter)) as { fs?: FileSystem }).fs;
+  fs ??= ((await import(adapterFile)) as { fs?: FileSystem }).fs;
+  if (!fs) return null;
+  const handler = serveStatic({ root: env.staticDir, fs });
+  const info: ServeInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 0 } };
+  return async (request) => handler(request, info);
+}
+
 const serveStaticFile = await staticHandler();
 
 async function fetch(request: Request): Promise<Response> {
@@ -27,13 +45,6 @@ async function fetch(request: Request): Promise<Response> {
     return text(200, "slept\n");
   }
   return text(404, "not found\n");
-}
-
-type Handler = (request: Request) => Promise<Response>;
-
-/** weft's static-file handler over WEFT_BENCH_STATIC_DIR, with this runtime's file-system port. */
-async function staticHandler(): Promise<Handler | null> {
-  return null;
 }
 
 export default { fetch };
