@@ -17,3 +17,10 @@ export * from "./date.ts";
 export * from "./router.ts";
 // Static files: serveStatic over the FileSystem port (static/).
 export * from "./static/index.ts";
+// One connection's life (read → parse → dispatch → write → keep-alive or close) and the server over the
+// ports (connection.ts, server.ts); the handler's Request (request.ts).
+export { Connection, Phase, SYSTEM_CLOCK } from "./connection.ts";
+export type { Clock, ConnectionConfig } from "./connection.ts";
+export { createServer, resolveHandler } from "./server.ts";
+export type { ResolvedHandler, ServerInternals } from "./server.ts";
+export { buildRequest, requestUrl } from "./request.ts";

@@ -1,0 +1,809 @@
+// One HTTP/1.1 connection, from accept to close (RFC 9112 §9), runtime-agnostic: the adapter feeds bytes
+// in through `ConnectionEvents` and takes bytes out through `Transport` (ports.ts).
+//
+// Life of a request: bytes arrive (onData) → the parser cuts them into a head, body pieces and an end →
+// on a head, an Exchange is queued and the handler is called at once (so pipelined requests run
+// concurrently) → the one response loop (`respond`) writes exchanges strictly in queue order, whichever
+// handler finished first (RFC 9112 §9.3.2) → after each response the connection either keeps going
+// (keep-alive) or ends. Everything ready at the same moment goes out as one socket write.
+//
+// Backpressure, three ways, all through one set of pause reasons (`Pause`): a request body whose stream
+// is full, too many pipelined requests, or a socket that will not take more bytes each pause reading;
+// reading resumes when every reason is gone. A streaming response body is pulled only while the socket
+// drains, so a slow reader costs at most about `connection.highWaterMark` bytes of memory.
+//
+// Unread request bodies: when a response is complete but its request body is not, the rest of the body
+// is read and dropped if it is at most `connection.maxDiscardBodyBytes` (known from Content-Length, or
+// counted as chunks arrive); beyond that the connection closes instead (as Go net/http does). A request
+// that sent `Expect: 100-continue` and was answered without its body being asked for is closed after
+// the response: the client may never send that body (RFC 9110 §10.1.1).
+//
+// Expect: 100-continue: "HTTP/1.1 100 Continue" is written when the handler first reads its body.
+//
+// Timers: ONE per connection. Its meaning follows the phase (`Phase`), re-computed after every event;
+// moving a deadline later only updates a number (the timer re-arms itself when it fires early).
+
+import { HttpError } from "./errors.ts";
+import type { HttpErrorKind } from "./errors.ts";
+import { BodySource, Exchange } from "./exchange.ts";
+import type { BodyOwner } from "./exchange.ts";
+import type { ConnectionOptions, Leniency, Limits, Timeouts } from "./options.ts";
+import { createParser } from "./parser.ts";
+import type { Parser, RequestHead } from "./parser.ts";
+import type { ConnectionEvents, Transport } from "./ports.ts";
+import { buildRequest, methodTakesBody, serveInfo } from "./request.ts";
+import { collectBody, concat } from "./response-body.ts";
+import { LAST_CHUNK, encodeChunk, errorResponseBytes, serializeFullResponse, serializeHead } from "./response.ts";
+import type { SerializedResponse } from "./response.ts";
+import type { AccessLogEntry, FetchHandler, ServeInfo } from "./types.ts";
+
+/** Time, injectable so tests can move it. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+};
+
+/** Everything a connection needs from its server, resolved once per server. */
+export interface ConnectionConfig {
+  fetch: FetchHandler;
+  limits: Limits;
+  leniency: Leniency;
+  timeouts: Timeouts;
+  connection: ConnectionOptions;
+  /** Authority for an HTTP/1.0 request without Host (the listening address). */
+  fallbackHost: string;
+  clock: Clock;
+  onLog?: (entry: AccessLogEntry) => void;
+  /** A handler threw, rejected, returned something that is not a valid Response, or its body failed. */
+  onHandlerError(error: unknown): void;
+  /** Called once, when the socket is closed. */
+  onClosed?(connection: Connection): void;
+}
+
+/**
+ * Where the connection is, as far as its one timer cares. Computed from the facts (`phase()`), never
+ * stored as the source of truth, so it cannot drift from them.
+ * - Idle: nothing in flight, nothing half-read → keepAliveTimeout, then close quietly.
+ * - ReadingHead: part of a head is in (or nothing yet on a new connection) → headersTimeout, then 408.
+ * - ReadingBody: waiting for body bytes the handler wants → bodyTimeout between reads, then 408/close.
+ * - Busy: handlers run or responses are written; the client owes nothing → no timer.
+ * - WriteBlocked: the socket refused bytes (client not reading) → writeTimeout, then destroy.
+ * - Closing: we sent FIN and read on until the peer's FIN (so unread bytes do not turn our close into a
+ *   reset that could destroy the last response) → writeTimeout, then destroy.
+ * - Closed.
+ */
+export const Phase = {
+  Idle: "idle",
+  ReadingHead: "reading-head",
+  ReadingBody: "reading-body",
+  Busy: "busy",
+  WriteBlocked: "write-blocked",
+  Closing: "closing",
+  Closed: "closed",
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Reasons to stop reading the socket (bit set). Reading resumes when none is left. */
+const Pause = {
+  /** The request body stream is full: the handler reads slower than the client sends. */
+  Body: 1,
+  /** maxPipelinedRequests exchanges are queued. */
+  Pipeline: 2,
+  /** The socket's write buffer is full (Transport.write returned false). */
+  Write: 4,
+  /** No further request will be read (parse error, refusal, server draining). Never cleared. */
+  Stop: 8,
+} as const;
+
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const INTERNAL_ERROR_STATUS = 500;
+const BAD_REQUEST_STATUS = 400;
+const NOT_IMPLEMENTED_STATUS = 501;
+const INTERNAL_ERROR_BODY = new TextEncoder().encode("Internal Server Error\n");
+const INTERNAL_ERROR_HEADERS: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
+const HTTP_10 = "HTTP/1.0";
+const HTTP_11 = "HTTP/1.1";
+const NO_VALUE = "-";
+const BODY_DISCARDED = "weft: the request body was discarded after the response";
+const CLIENT_GONE = "weft: the connection closed before the request body was complete";
+const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
+
+export class Connection implements ConnectionEvents, BodyOwner {
+  private readonly parser: Parser;
+  private readonly info: ServeInfo;
+  /** Exchanges in request order; [0] is the one being (or next to be) written. */
+  private readonly queue: Exchange[] = [];
+  /** The exchange whose body the parser is reading, if any. */
+  private reading: Exchange | null = null;
+  /** Bytes received while parsing was paused (copied: the adapter's chunk is only lent). */
+  private leftover: Uint8Array | null = null;
+  /** Inside parser.feed: resuming must not re-enter it. */
+  private feeding = false;
+  private paused = 0;
+  /** Response bytes ready to go, written as one buffer by `flush`. */
+  private out: Uint8Array[] = [];
+  private outBytes = 0;
+  /** The response loop is running (one at a time). */
+  private responding = false;
+  /** Wakes the response loop: an exchange became ready, the socket drained, or it closed. */
+  private wake: (() => void) | null = null;
+  /** The streaming response body being pulled, cancelled if the socket closes. */
+  private activeReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  private writeBlocked = false;
+  /** The peer sent FIN: no request follows what is already received. */
+  private peerEnded = false;
+  private parserFinished = false;
+  /** After the responses already decided, close (a refusal, a Connection: close, too much to discard). */
+  private closeAfter = false;
+  /** The server is shutting down: answer what is queued, the last with Connection: close. */
+  private draining = false;
+  /** We called transport.end(). */
+  private ended = false;
+  private closed = false;
+  /** Heads parsed so far (a new head restarts the head timer even if the phase name is unchanged). */
+  private heads = 0;
+
+  // The one timer (see `rearm`).
+  private timer: unknown = undefined;
+  private timerAt = 0;
+  private deadline = 0;
+  private timerPhase: Phase | null = null;
+  private timerHeads = -1;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly config: ConnectionConfig,
+  ) {
+    this.info = serveInfo(transport.remoteAddress, transport.remotePort);
+    this.parser = createParser(
+      {
+        onHead: (head) => this.onHead(head),
+        onBody: (view) => this.onBody(view),
+        onEnd: () => this.onBodyEnd(),
+        onError: (error) => this.onParseError(error),
+      },
+      { limits: config.limits, leniency: config.leniency },
+    );
+    this.rearm();
+  }
+
+  // =================================================================================================
+  // Events from the adapter
+
+  onData(chunk: Uint8Array): void {
+    if (this.ended || this.closed) return; // lingering after our FIN: read and drop
+    if (this.paused !== 0 || this.leftover !== null) {
+      // The adapter may deliver a chunk it already had before our pause took effect.
+      if ((this.paused & Pause.Stop) === 0) this.leftover = this.leftover === null ? chunk.slice() : (concat([this.leftover, chunk], this.leftover.byteLength + chunk.byteLength) as Uint8Array);
+    } else {
+      this.feed(chunk, true);
+    }
+    this.afterEvent();
+  }
+
+  onDrain(): void {
+    if (!this.writeBlocked) return;
+    this.writeBlocked = false;
+    this.notify();
+    this.unpause(Pause.Write);
+    this.afterEvent();
+  }
+
+  onEnd(): void {
+    this.peerEnded = true;
+    this.finishParserIfDone();
+    this.afterEvent();
+  }
+
+  onClose(error?: unknown): void {
+    void error; // a reset or socket error: nothing to answer any more
+    if (this.closed) return;
+    this.closed = true;
+    this.ended = true;
+    this.clearTimer();
+    const reading = this.reading;
+    if (reading !== null && reading.stream !== null) {
+      try {
+        reading.stream.error(new TypeError(CLIENT_GONE));
+      } catch {
+        // already closed or errored
+      }
+      reading.stream = null;
+    }
+    this.reading = null;
+    for (const exchange of this.queue) cancelCollected(exchange);
+    if (this.activeReader !== null) this.activeReader.cancel().catch(ignore);
+    this.notify();
+    this.config.onClosed?.(this);
+  }
+
+  // =================================================================================================
+  // Server control
+
+  /** Graceful close: idle → close now; busy → finish what is queued, last response with Connection: close. */
+  shutdown(): void {
+    this.draining = true;
+    this.afterEvent();
+  }
+
+  /** Close now, dropping whatever is unwritten. */
+  destroy(): void {
+    if (!this.closed) this.transport.destroy();
+  }
+
+  get isIdle(): boolean {
+    return this.phase() === Phase.Idle;
+  }
+
+  // =================================================================================================
+  // Parsing (read → parse → dispatch)
+
+  private feed(data: Uint8Array, borrowed: boolean): void {
+    this.feeding = true;
+    try {
+      let rest: Uint8Array | null = data;
+      while (rest !== null) {
+        const used = this.parser.feed(rest);
+        const remaining: Uint8Array = rest.subarray(used);
+        rest = null;
+        if (remaining.byteLength === 0 || this.parser.failed || (this.paused & Pause.Stop) !== 0) break;
+        if (this.paused !== 0) {
+          this.leftover = borrowed ? remaining.slice() : remaining;
+          break;
+        }
+        // A pause was lifted while we were inside feed (re-entrant resume): carry on.
+        this.parser.resume();
+        rest = remaining;
+      }
+    } finally {
+      this.feeding = false;
+    }
+  }
+
+  private onHead(head: RequestHead): void {
+    this.heads++;
+    if (this.draining && this.queue.length > 0) {
+      // Shutting down: what is queued gets answered (the last with Connection: close); nothing new.
+      this.stopReading();
+      return;
+    }
+    const exchange = new Exchange(head, this.config.onLog ? this.config.clock.now() : 0);
+    this.queue.push(exchange);
+    if (head.method === "CONNECT" || head.upgrade !== null) {
+      // No tunnels or protocol switches yet: what follows the head is not HTTP/1.1 we could parse.
+      this.refuse(exchange, NOT_IMPLEMENTED_STATUS);
+      return;
+    }
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (head.bodyKind !== "none") {
+      this.reading = exchange;
+      if (methodTakesBody(head.method)) {
+        // Size-based queue: at most highWaterMark bytes wait for the handler before reading pauses. With
+        // Expect: 100-continue the mark is 0, so `pull` means "the handler reads" and triggers 100.
+        const mark = head.expectContinue ? 0 : this.config.connection.highWaterMark;
+        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange), { highWaterMark: mark, size: byteLength });
+      }
+    }
+    let request: Request;
+    try {
+      request = buildRequest(head, body, this.config.fallbackHost);
+    } catch {
+      this.refuse(exchange, BAD_REQUEST_STATUS); // a target the URL parser will not take
+      return;
+    }
+    void this.run(exchange, request);
+    if (this.queue.length >= this.config.connection.maxPipelinedRequests) this.pause(Pause.Pipeline);
+  }
+
+  private onBody(view: Uint8Array): void {
+    const exchange = this.reading;
+    if (exchange === null) return;
+    exchange.received += view.byteLength;
+    const stream = exchange.stream;
+    if (stream === null) {
+      exchange.discarded += view.byteLength;
+      if (exchange.discarded > this.config.connection.maxDiscardBodyBytes) this.closeAfterResponses();
+      return;
+    }
+    stream.enqueue(view.slice()); // copy: the view points into a buffer the adapter reuses
+    if ((stream.desiredSize ?? 0) <= 0) this.pause(Pause.Body);
+  }
+
+  private onBodyEnd(): void {
+    const exchange = this.reading;
+    if (exchange === null) return;
+    this.reading = null;
+    exchange.bodyDone = true;
+    if (exchange.stream !== null) {
+      exchange.stream.close();
+      exchange.stream = null;
+    }
+    this.unpause(Pause.Body);
+  }
+
+  private onParseError(error: HttpError): void {
+    const exchange = this.reading;
+    if (exchange !== null) {
+      this.failBody(exchange, error.status);
+    } else {
+      const refusal = new Exchange(null, this.config.onLog ? this.config.clock.now() : 0);
+      this.queue.push(refusal);
+      this.refuse(refusal, error.status);
+    }
+    this.stopReading();
+  }
+
+  /** The request body broke (bad chunk, too large, timeout, client gone). The handler's stream errors;
+   * if its response has not started, the refusal replaces it; either way the connection closes after. */
+  private failBody(exchange: Exchange, status: number): void {
+    this.reading = null;
+    exchange.bodyDone = true;
+    if (exchange.stream !== null) {
+      try {
+        exchange.stream.error(new HttpError(status === statusOf("body_timeout") ? "body_timeout" : "bad_chunk"));
+      } catch {
+        // already closed
+      }
+      exchange.stream = null;
+    }
+    if (!exchange.responseStarted && this.queue.includes(exchange)) this.refuse(exchange, status);
+    else this.closeAfterResponses();
+  }
+
+  private refuse(exchange: Exchange, status: number): void {
+    exchange.refusal = status;
+    exchange.ready = true;
+    cancelCollected(exchange);
+    this.stopReading();
+    this.notify();
+  }
+
+  /** Run the handler. One async call per request; its result is picked up by the response loop. */
+  private async run(exchange: Exchange, request: Request): Promise<void> {
+    try {
+      const response = await this.config.fetch(request, this.info);
+      if (!(response instanceof Response)) throw new TypeError("weft: the handler must return a Response");
+      if (exchange.refusal !== 0 || this.closed) {
+        response.body?.cancel().catch(ignore);
+        return;
+      }
+      exchange.response = response;
+      exchange.collected = await collectBody(response.body, this.config.connection.highWaterMark);
+      if (exchange.refusal !== 0 || this.closed) cancelCollected(exchange);
+    } catch (error) {
+      if (exchange.refusal !== 0) return;
+      this.config.onHandlerError(error);
+      exchange.response = null; // → 500
+      exchange.collected = null;
+    }
+    exchange.ready = true;
+    this.notify();
+  }
+
+  // =================================================================================================
+  // Writing (write → keep-alive or close)
+
+  /** The response loop: write exchanges in order, waiting for each to be ready. */
+  private async respond(): Promise<void> {
+    this.responding = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const exchange = this.queue[0]!;
+        if (exchange.continueAsked && !exchange.continueSent) this.sendContinue(exchange);
+        while (!exchange.ready && !this.closed) {
+          this.flush(); // whatever is ready goes out before we wait
+          this.afterEvent();
+          await this.nextEvent();
+        }
+        if (this.closed) break;
+        exchange.responseStarted = true;
+        const keepAlive = await this.writeExchange(exchange);
+        this.queue.shift();
+        this.log(exchange);
+        if (!keepAlive || !this.afterResponse(exchange)) {
+          // This response ends the connection: requests behind it are dropped unanswered (their
+          // clients see the close and may retry, RFC 9112 §9.3.1).
+          for (const dropped of this.queue) cancelCollected(dropped);
+          this.queue.length = 0;
+          this.stopReading();
+          break;
+        }
+        if (this.queue.length < this.config.connection.maxPipelinedRequests) this.unpause(Pause.Pipeline);
+        while (this.writeBlocked && !this.closed) {
+          this.flush();
+          await this.nextEvent();
+        }
+      }
+      this.flush();
+    } catch (error) {
+      // A bug in weft, not in the handler: never leave the socket hanging.
+      this.config.onHandlerError(error);
+      this.transport.destroy();
+    } finally {
+      this.responding = false;
+    }
+    this.afterEvent();
+  }
+
+  /** Writes one exchange; resolves whether the connection may stay open after it. */
+  private writeExchange(exchange: Exchange): boolean | Promise<boolean> {
+    if (exchange.refusal !== 0) {
+      exchange.status = exchange.refusal;
+      this.push(errorResponseBytes(exchange.refusal));
+      return false;
+    }
+    const collected = exchange.collected;
+    if (exchange.response === null || collected === null) return this.writeFull(exchange, null);
+    if (collected.complete) return this.writeFull(exchange, collected.body);
+    return this.writeStreamed(exchange);
+  }
+
+  /** Head and whole body in one buffer; the handler's response, or 500 when it failed. */
+  private writeFull(exchange: Exchange, body: Uint8Array | null): boolean {
+    const head = exchange.head!;
+    const response = exchange.response;
+    const keepAlive = this.keepAliveFor(exchange);
+    let result: SerializedResponse | null = null;
+    if (response !== null) {
+      try {
+        result = serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body);
+        exchange.status = response.status;
+        exchange.bytes = result.framing === "length" && body !== null ? body.byteLength : 0;
+      } catch (error) {
+        this.config.onHandlerError(error); // InvalidResponseError: header injection or bad status
+      }
+    }
+    if (result === null) {
+      result = serializeFullResponse({ status: INTERNAL_ERROR_STATUS, headers: INTERNAL_ERROR_HEADERS, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, INTERNAL_ERROR_BODY);
+      exchange.status = INTERNAL_ERROR_STATUS;
+      exchange.bytes = result.framing === "length" ? INTERNAL_ERROR_BODY.byteLength : 0;
+    }
+    this.push(result.bytes);
+    return result.keepAlive;
+  }
+
+  /** A live response body: head now, then each chunk as the handler produces it, pulled only while the
+   * socket keeps up. Chunked for HTTP/1.1 (RFC 9112 §7.1); for HTTP/1.0, raw bytes then close. */
+  private async writeStreamed(exchange: Exchange): Promise<boolean> {
+    const head = exchange.head!;
+    const response = exchange.response!;
+    const collected = exchange.collected as Extract<typeof exchange.collected, { complete: false }>;
+    const reader = collected.reader;
+    let serialized: ReturnType<typeof serializeHead>;
+    try {
+      serialized = serializeHead({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive: this.keepAliveFor(exchange), bodyLength: null });
+    } catch (error) {
+      reader.cancel().catch(ignore);
+      this.config.onHandlerError(error);
+      exchange.response = null;
+      return this.writeFull(exchange, null);
+    }
+    exchange.status = response.status;
+    this.push(serialized.bytes);
+    if (serialized.framing === "none") {
+      reader.cancel().catch(ignore); // HEAD, 204, 304: the body is not sent
+      return serialized.keepAlive;
+    }
+    const chunked = serialized.framing === "chunked";
+    for (const chunk of collected.chunks) this.pushBody(exchange, chunk, chunked);
+    this.flush();
+    let pending = collected.pending;
+    this.activeReader = reader;
+    try {
+      for (;;) {
+        while (this.writeBlocked && !this.closed) await this.nextEvent();
+        if (this.closed) return false;
+        const result = await (pending ?? reader.read());
+        pending = null;
+        if (this.closed) return false;
+        if (result.done) break;
+        if (!(result.value instanceof Uint8Array)) throw new TypeError("weft: a response body chunk must be a Uint8Array");
+        this.pushBody(exchange, result.value, chunked);
+        this.flush();
+      }
+    } catch (error) {
+      // Mid-stream failure: the head is out, so no 500 is possible. Close without the last chunk, so
+      // the client sees a truncated body rather than a complete-looking one.
+      this.config.onHandlerError(error);
+      reader.cancel().catch(ignore);
+      return false;
+    } finally {
+      this.activeReader = null;
+    }
+    if (chunked) this.push(LAST_CHUNK);
+    return serialized.keepAlive;
+  }
+
+  private pushBody(exchange: Exchange, chunk: Uint8Array, chunked: boolean): void {
+    if (chunk.byteLength === 0) return;
+    exchange.bytes += chunk.byteLength;
+    this.push(chunked ? encodeChunk(chunk) : chunk);
+  }
+
+  /** Whether this response may announce keep-alive (before the handler's own Connection: close). */
+  private keepAliveFor(exchange: Exchange): boolean {
+    const head = exchange.head!;
+    if (!head.keepAlive || this.closeAfter) return false;
+    // Last response before a shutdown or after the peer's FIN: say so (RFC 9112 §9.6).
+    if ((this.draining || this.peerEnded) && this.queue.length === 1) return false;
+    // The client may be holding its body back for a 100 Continue it will not get (RFC 9110 §10.1.1).
+    if (head.expectContinue && !exchange.continueSent && !exchange.bodyDone) return false;
+    return true;
+  }
+
+  /** After a response: decide what happens to the rest of its request body. False: close. */
+  private afterResponse(exchange: Exchange): boolean {
+    if (exchange.bodyDone || exchange !== this.reading) return true;
+    const stream = exchange.stream;
+    if (stream !== null) {
+      exchange.stream = null;
+      try {
+        stream.error(new TypeError(BODY_DISCARDED));
+      } catch {
+        // already closed
+      }
+    }
+    this.unpause(Pause.Body);
+    const limit = this.config.connection.maxDiscardBodyBytes;
+    const head = exchange.head!;
+    if (limit === 0) return false;
+    if (head.bodyKind === "length" && head.contentLength - exchange.received + exchange.discarded > limit) return false;
+    return exchange.discarded <= limit;
+  }
+
+  private sendContinue(exchange: Exchange): void {
+    exchange.continueAsked = true;
+    if (exchange.continueSent || exchange.responseStarted || this.queue[0] !== exchange) return; // sent in order by `respond`
+    exchange.continueSent = true;
+    this.push(CONTINUE);
+    this.flush();
+  }
+
+  private push(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.out.push(bytes);
+    this.outBytes += bytes.byteLength;
+  }
+
+  /** One socket write for everything queued. */
+  private flush(): void {
+    if (this.out.length === 0) return;
+    const data = this.out.length === 1 ? this.out[0]! : (concat(this.out, this.outBytes) as Uint8Array);
+    this.out = [];
+    this.outBytes = 0;
+    if (this.closed) return;
+    if (!this.transport.write(data)) {
+      this.writeBlocked = true;
+      this.pause(Pause.Write);
+    }
+  }
+
+  private nextEvent(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+
+  // =================================================================================================
+  // Body stream callbacks (BodyOwner)
+
+  bodyPulled(exchange: Exchange): void {
+    if (this.closed) return;
+    if (exchange.head!.expectContinue && !exchange.continueSent) this.sendContinue(exchange);
+    if (exchange === this.reading) this.unpause(Pause.Body);
+    this.afterEvent();
+  }
+
+  bodyCancelled(exchange: Exchange): void {
+    if (this.closed) return;
+    if (exchange === this.reading) this.unpause(Pause.Body);
+    this.afterEvent();
+  }
+
+  // =================================================================================================
+  // Pausing, ending, timers
+
+  private pause(reason: number): void {
+    const was = this.paused;
+    this.paused |= reason;
+    if (was === 0) {
+      if (this.feeding) this.parser.pause();
+      this.transport.pauseReading();
+    }
+  }
+
+  private unpause(reason: number): void {
+    if ((this.paused & reason) === 0) return;
+    this.paused &= ~reason;
+    if (this.paused !== 0 || this.feeding || this.closed) return;
+    this.parser.resume();
+    const leftover = this.leftover;
+    if (leftover !== null) {
+      this.leftover = null;
+      this.feed(leftover, false);
+    }
+    this.finishParserIfDone();
+    if (this.paused === 0 && !this.ended) this.transport.resumeReading();
+  }
+
+  /** No further request will be read on this connection; close once the queue is answered. */
+  private stopReading(): void {
+    this.closeAfter = true;
+    this.leftover = null;
+    this.pause(Pause.Stop);
+  }
+
+  private closeAfterResponses(): void {
+    this.stopReading();
+    this.notify();
+  }
+
+  /** The peer's FIN is in and every byte before it parsed: a request cut short is an error. */
+  private finishParserIfDone(): void {
+    if (!this.peerEnded || this.parserFinished || this.leftover !== null || this.paused !== 0) return;
+    this.parserFinished = true;
+    this.parser.finish();
+  }
+
+  /** Called after every event: start the response loop, end the connection, or re-arm the timer. */
+  private afterEvent(): void {
+    if (this.closed) return;
+    if (!this.responding && !this.ended) {
+      if (this.queue.length > 0) {
+        void this.respond();
+        return;
+      }
+      const noMore = this.closeAfter || (this.peerEnded && this.reading === null) || (this.draining && this.parser.idle);
+      if (noMore) {
+        this.end();
+        return;
+      }
+    }
+    this.rearm();
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.transport.end();
+    // Read on (and drop) until the peer closes: see Phase.Closing.
+    this.paused = 0;
+    this.transport.resumeReading();
+    this.rearm();
+  }
+
+  private phase(): Phase {
+    if (this.closed) return Phase.Closed;
+    if (this.ended) return Phase.Closing;
+    if (this.writeBlocked) return Phase.WriteBlocked;
+    const reading = this.reading;
+    // A client holding its body back for "100 Continue" owes nothing yet: the handler has not asked.
+    const heldBack = reading !== null && reading.head!.expectContinue && !reading.continueSent;
+    if (reading !== null && (this.paused & (Pause.Body | Pause.Stop)) === 0 && !heldBack) return Phase.ReadingBody;
+    if (reading === null && (this.paused & (Pause.Pipeline | Pause.Stop)) === 0 && !this.parser.failed && (!this.parser.idle || this.heads === 0)) {
+      return Phase.ReadingHead;
+    }
+    if (this.queue.length > 0 || this.responding) return Phase.Busy;
+    return Phase.Idle;
+  }
+
+  private timeoutFor(phase: Phase): number {
+    const t = this.config.timeouts;
+    switch (phase) {
+      case Phase.Idle:
+        return t.keepAliveTimeout;
+      case Phase.ReadingHead:
+        return t.headersTimeout;
+      case Phase.ReadingBody:
+        return t.bodyTimeout;
+      case Phase.WriteBlocked:
+      case Phase.Closing:
+        return t.writeTimeout;
+      default:
+        return 0;
+    }
+  }
+
+  /** Point the one timer at the current phase's deadline. Same phase (and same head): keep the deadline,
+   * except for ReadingBody, whose timeout is the gap between reads. */
+  private rearm(): void {
+    const phase = this.phase();
+    if (phase === this.timerPhase && phase !== Phase.ReadingBody && (phase !== Phase.ReadingHead || this.timerHeads === this.heads)) return;
+    this.timerPhase = phase;
+    this.timerHeads = this.heads;
+    const ms = this.timeoutFor(phase);
+    if (ms <= 0) {
+      this.deadline = 0; // a pending timer finds no deadline and stops
+      return;
+    }
+    const clock = this.config.clock;
+    this.deadline = clock.now() + ms;
+    if (this.timer !== undefined && this.timerAt <= this.deadline) return; // fires early, then re-arms
+    this.clearTimer();
+    this.timerAt = this.deadline;
+    this.timer = clock.setTimeout(this.onTimer, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.config.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.deadline === 0 || this.closed) return;
+    const clock = this.config.clock;
+    const left = this.deadline - clock.now();
+    if (left > 0) {
+      this.timerAt = this.deadline;
+      this.timer = clock.setTimeout(this.onTimer, left);
+      return;
+    }
+    this.deadline = 0;
+    const phase = this.timerPhase;
+    this.timerPhase = null;
+    this.expire(phase);
+  };
+
+  private expire(phase: Phase | null): void {
+    switch (phase) {
+      case Phase.Idle:
+        this.end(); // RFC 9112 §9.5: a server may close an idle connection at any time
+        return;
+      case Phase.ReadingHead: {
+        const refusal = new Exchange(null, this.config.onLog ? this.config.clock.now() : 0);
+        this.queue.push(refusal);
+        this.refuse(refusal, statusOf("headers_timeout"));
+        break;
+      }
+      case Phase.ReadingBody:
+        if (this.reading !== null) this.failBody(this.reading, statusOf("body_timeout"));
+        this.stopReading();
+        break;
+      case Phase.WriteBlocked:
+      case Phase.Closing:
+        this.transport.destroy();
+        return;
+    }
+    this.afterEvent();
+  }
+
+  private log(exchange: Exchange): void {
+    const onLog = this.config.onLog;
+    if (onLog === undefined) return;
+    const head = exchange.head;
+    onLog({
+      remoteAddress: this.transport.remoteAddress,
+      method: head?.method ?? NO_VALUE,
+      target: head?.target ?? NO_VALUE,
+      version: head === null ? NO_VALUE : head.versionMinor === 1 ? HTTP_11 : HTTP_10,
+      status: exchange.status,
+      bytes: exchange.bytes,
+      startedAt: exchange.startedAt,
+      durationMs: this.config.clock.now() - exchange.startedAt,
+    });
+  }
+}
+
+function byteLength(chunk: Uint8Array): number {
+  return chunk.byteLength;
+}
+
+function ignore(): void {}
+
+function cancelCollected(exchange: Exchange): void {
+  const collected = exchange.collected;
+  if (collected !== null && !collected.complete) collected.reader.cancel().catch(ignore);
+}

@@ -1,0 +1,169 @@
+// The server: binds through the adapter's Listen port, turns each accepted socket into a Connection,
+// enforces maxConnections, and runs the shutdown sequence. Runtime-agnostic; each adapter's `serve` is
+// `createServer(options, itsPorts)`.
+//
+// Shutdown (`close()`, `signal`, or SIGINT/SIGTERM with `handleSignals`), in order:
+//   1. stop accepting (listener.close());
+//   2. idle keep-alive connections close at once; busy ones finish what they have queued, the last
+//      response carrying `Connection: close` (connection.ts `shutdown`);
+//   3. connections still open after `pool.drainTimeout` are destroyed;
+//   4. (pool mode) the worker pool is closed — see `stopHandler`;
+//   5. `finished` settles.
+// A second shutdown signal skips the waiting: every connection is destroyed at once.
+
+import { Connection, SYSTEM_CLOCK } from "./connection.ts";
+import type { Clock, ConnectionConfig } from "./connection.ts";
+import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOptions, resolveTimeouts } from "./options.ts";
+import type { ConnectionEvents, Transport } from "./ports.ts";
+import type { FetchHandler, PoolStats, RuntimePorts, Server, ServeOptions } from "./types.ts";
+
+const DEFAULT_HOSTNAME = "127.0.0.1";
+const DEFAULT_PORT = 0;
+const MAX_PORT = 65535;
+
+/** A handler ready to serve, and how to stop whatever runs it. */
+export interface ResolvedHandler {
+  fetch: FetchHandler;
+  /** Called once every connection is gone (pool mode: closes the pool). */
+  close(): Promise<void>;
+  stats(): PoolStats;
+}
+
+const NO_POOL_STATS: PoolStats = Object.freeze({ workers: 0, queued: 0, running: 0, completed: 0, failed: 0, restarts: 0, perWorker: [] }) as PoolStats;
+
+/**
+ * Where the handler comes from. `fetch` given: inline. `module` given: imported on this thread through
+ * `ports.importModule`, its `default.fetch` run inline. (Pool mode — `module` with workers >= 1 — is
+ * added here by the worker-pool work, issue 4.)
+ */
+export async function resolveHandler(options: ServeOptions, ports: RuntimePorts): Promise<ResolvedHandler> {
+  const inline = (fetch: FetchHandler): ResolvedHandler => ({ fetch, close: async () => {}, stats: () => NO_POOL_STATS });
+  if (typeof options.fetch === "function") return inline(options.fetch);
+  if (options.module !== undefined) {
+    const url = options.module instanceof URL ? options.module.href : String(options.module);
+    const imported = (await ports.importModule(url)) as { default?: { fetch?: unknown } } | null;
+    const fetch = imported?.default?.fetch;
+    if (typeof fetch !== "function") throw new TypeError(`weft: ${url} must export default { fetch }`);
+    const app = imported!.default!;
+    return inline((request, info) => (fetch as FetchHandler).call(app, request, info));
+  }
+  throw new TypeError("weft: serve() needs a `fetch` handler or a `module`");
+}
+
+/** Options beyond ServeOptions, for tests. */
+export interface ServerInternals {
+  clock?: Clock;
+}
+
+export async function createServer(options: ServeOptions, ports: RuntimePorts, internals: ServerInternals = {}): Promise<Server> {
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new RangeError("weft: port must be an integer in 0..65535");
+  const connectionOptions = resolveConnectionOptions(options.connection);
+  const pool = resolvePoolOptions(options.pool);
+  const timeouts = resolveTimeouts(options.timeouts);
+  const handler = await resolveHandler(options, ports);
+
+  const connections = new Set<Connection>();
+  let closing: Promise<void> | null = null;
+  let settleFinished!: () => void;
+  const finished = new Promise<void>((resolve) => (settleFinished = resolve));
+  /** Resolves when the last connection is gone during shutdown. */
+  let allClosed: (() => void) | null = null;
+
+  const config: ConnectionConfig = {
+    fetch: handler.fetch,
+    limits: resolveLimits(options.limits),
+    leniency: resolveLeniency(options.leniency),
+    timeouts,
+    connection: connectionOptions,
+    fallbackHost: "", // filled in once the port is known
+    clock: internals.clock ?? SYSTEM_CLOCK,
+    onLog: options.onLog,
+    onHandlerError: (error) => console.error("weft: handler error:", error),
+    onClosed: (connection) => {
+      connections.delete(connection);
+      if (connections.size === 0 && allClosed !== null) allClosed();
+    },
+  };
+
+  const accept = (transport: Transport): ConnectionEvents => {
+    const max = connectionOptions.maxConnections;
+    if (closing !== null || (max > 0 && connections.size >= max)) {
+      // Refused cleanly: FIN before reading a byte; the client sees an orderly close.
+      transport.end();
+      return REFUSED;
+    }
+    const connection = new Connection(transport, config);
+    connections.add(connection);
+    return connection;
+  };
+
+  const listener = await ports.listen({ hostname, port }, accept);
+  config.fallbackHost = hostPort(listener.hostname, listener.port);
+
+  let removeSignals: (() => void) | null = null;
+  const destroyAll = (): void => {
+    for (const connection of connections) connection.destroy();
+  };
+
+  const close = (): Promise<void> => {
+    if (closing !== null) return closing;
+    closing = (async () => {
+      await listener.close();
+      if (connections.size > 0) {
+        const drained = new Promise<void>((resolve) => (allClosed = resolve));
+        for (const connection of connections) connection.shutdown();
+        // Busy past the drain timeout: destroyed (their clients see a reset).
+        const timer = config.clock.setTimeout(destroyAll, pool.drainTimeout);
+        await drained;
+        config.clock.clearTimeout(timer);
+      }
+      await stopHandler();
+    })().finally(() => {
+      removeSignals?.();
+      removeSignals = null;
+      settleFinished();
+    });
+    return closing;
+  };
+
+  /** After every connection is gone: stop whatever runs the handler (the pool, in pool mode). */
+  const stopHandler = (): Promise<void> => handler.close();
+
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) void close();
+    else options.signal.addEventListener("abort", () => void close(), { once: true });
+  }
+  if (options.handleSignals) {
+    let signals = 0;
+    removeSignals = ports.signals.onShutdownSignal(() => {
+      signals++;
+      if (signals === 1) void close();
+      else destroyAll(); // second signal: stop now
+    });
+  }
+
+  const url = `http://${hostPort(listener.hostname, listener.port)}/`;
+  return {
+    hostname: listener.hostname,
+    port: listener.port,
+    url,
+    close,
+    finished,
+    stats: () => handler.stats(),
+  };
+}
+
+/** host:port with IPv6 literals in brackets (RFC 3986 §3.2.2). */
+function hostPort(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
+
+/** Events for a refused socket: ignore everything until it closes. */
+const REFUSED: ConnectionEvents = {
+  onData() {},
+  onDrain() {},
+  onEnd() {},
+  onClose() {},
+};
