@@ -322,6 +322,11 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     ready,
     fetch(request, info) {
       if (closing) return Promise.resolve(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+      // Every thread failed to start (a broken app module): nothing will ever take this job.
+      if (slots.every((s) => s.current === null)) {
+        failed++;
+        return Promise.resolve(plainResponse(502, "Bad Gateway"));
+      }
       return new Promise<Response>((resolve) => {
         const id = nextJobId++;
         const remote = info.remoteAddr;

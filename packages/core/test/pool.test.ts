@@ -1,0 +1,236 @@
+// The worker pool on real threads of the runtime running these tests (issue 4's list). Requests go
+// straight to pool.fetch (no sockets); the app is fixtures/pool-app.ts. Sleeps are short and timing
+// bounds generous: CI is a shared 2-core machine running three runtimes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createPool, type Pool, type PoolConfig } from "../src/pool/pool.ts";
+import type { ServeInfo } from "../src/types.ts";
+import { patternChunk } from "./fixtures/pool-app.ts";
+import { runtimeSpawn } from "./fixtures/pool-spawn.ts";
+
+const spawn = await runtimeSpawn();
+const APP = new URL("./fixtures/pool-app.ts", import.meta.url);
+const INFO: ServeInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 } };
+const MiB = 1024 * 1024;
+
+async function withPool(config: Omit<PoolConfig, "module">, body: (pool: Pool, log: string[]) => Promise<void>) {
+  const log: string[] = [];
+  const pool = createPool({ module: APP, onLog: (line) => log.push(line), ...config }, spawn);
+  try {
+    await pool.ready;
+    await body(pool, log);
+  } finally {
+    await pool.close();
+  }
+}
+
+const get = (pool: Pool, path: string, init?: RequestInit) => pool.fetch(new Request(`http://pool.test${path}`, init), INFO);
+
+async function timed<T>(work: Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await work;
+  return [value, performance.now() - start];
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function sha256(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+test("4 workers: with 3 blocking jobs in flight, a fast request is answered well under 200 ms", async () => {
+  await withPool({ pool: { workers: 4 } }, async (pool) => {
+    const slow = [1, 2, 3].map(() => get(pool, "/sleep?ms=700"));
+    await until(() => pool.stats().running === 3, "3 slow jobs running");
+    const [fast, ms] = await timed(get(pool, "/fast"));
+    assert.equal(await fast.text(), "fast");
+    assert.ok(ms < 200, `fast request took ${ms.toFixed(0)} ms`);
+    for (const response of await Promise.all(slow)) assert.equal(await response.text(), "slept");
+  });
+});
+
+test("1 worker: a fast request waits for the blocking one (the pool is the limit)", async () => {
+  await withPool({ pool: { workers: 1 } }, async (pool, log) => {
+    const slow = get(pool, "/sleep?ms=400");
+    await until(() => pool.stats().running === 1, "the slow job running");
+    const [fast, ms] = await timed(get(pool, "/fast"));
+    assert.equal(await fast.text(), "fast");
+    assert.ok(ms >= 250, `fast request should have waited, took ${ms.toFixed(0)} ms`);
+    assert.equal((await slow).status, 200);
+    assert.deepEqual(log.filter((line) => line.endsWith("got a job; executing.")), [
+      "worker 1 got a job; executing.",
+      "worker 1 got a job; executing.",
+    ]);
+  });
+});
+
+test("a handler that throws or rejects gets 500 and the same worker serves the next job", async () => {
+  await withPool({ pool: { workers: 1 } }, async (pool, log) => {
+    const thrown = await get(pool, "/throw");
+    assert.equal(thrown.status, 500);
+    assert.equal(await thrown.text(), "Internal Server Error", "the error text never reaches the client");
+    assert.equal((await get(pool, "/reject")).status, 500);
+    const next = await get(pool, "/fast");
+    assert.equal(await next.text(), "fast");
+    const stats = pool.stats();
+    assert.equal(stats.restarts, 0);
+    assert.equal(stats.failed, 2);
+    assert.equal(stats.completed, 1);
+    assert.ok(log.some((line) => line.includes("handler failure on purpose")), "the operator's log has the error");
+  });
+});
+
+test("a handler that exits its worker: that job gets 502, others in flight succeed, the pool is full again", async () => {
+  await withPool({ pool: { workers: 3 } }, async (pool) => {
+    const others = [get(pool, "/sleep?ms=300"), get(pool, "/sleep?ms=300")];
+    await until(() => pool.stats().running === 2, "2 jobs running");
+    const exited = await get(pool, "/exit");
+    assert.equal(exited.status, 502);
+    for (const response of await Promise.all(others)) assert.equal(await response.text(), "slept");
+    await until(() => pool.stats().perWorker.every((w) => w.alive), "the replacement worker", 10_000);
+    const stats = pool.stats();
+    assert.equal(stats.workers, 3);
+    assert.equal(stats.restarts, 1);
+    // Three blocking jobs at once finish together only if three threads run them.
+    const [all, ms] = await timed(Promise.all([1, 2, 3].map(() => get(pool, "/sleep?ms=300"))));
+    for (const response of all) assert.equal(response.status, 200);
+    assert.ok(ms < 850, `3 parallel 300 ms jobs took ${ms.toFixed(0)} ms`);
+  });
+});
+
+test("an infinite loop misses the deadline: 504, the thread is terminated and replaced, the rest never notice", async () => {
+  await withPool({ pool: { workers: 2, taskTimeout: 300 } }, async (pool, log) => {
+    const stuck = timed(get(pool, "/loop"));
+    await until(() => pool.stats().running === 1, "the loop running");
+    const other = await get(pool, "/sleep?ms=100");
+    assert.equal(await other.text(), "slept");
+    const [response, ms] = await stuck;
+    assert.equal(response.status, 504);
+    assert.ok(ms >= 250 && ms < 3000, `deadline answered after ${ms.toFixed(0)} ms`);
+    await until(() => pool.stats().restarts === 1 && pool.stats().perWorker.every((w) => w.alive), "the replacement", 10_000);
+    assert.equal(await (await get(pool, "/fast")).text(), "fast");
+    assert.equal(await (await get(pool, "/fast")).text(), "fast");
+    assert.ok(log.some((line) => line.includes("missed the 300 ms deadline")));
+  });
+});
+
+test("a full queue answers 503 with Retry-After at once, and queued jobs still run", async () => {
+  await withPool({ pool: { workers: 1, maxQueue: 1 } }, async (pool) => {
+    const running = get(pool, "/sleep?ms=300");
+    await until(() => pool.stats().running === 1, "the slow job running");
+    const queued = get(pool, "/fast");
+    assert.equal(pool.stats().queued, 1);
+    const [refused, ms] = await timed(get(pool, "/fast"));
+    assert.equal(refused.status, 503);
+    assert.ok(refused.headers.get("retry-after"), "Retry-After is set");
+    assert.ok(ms < 100, `refusal took ${ms.toFixed(0)} ms`);
+    assert.equal((await running).status, 200);
+    assert.equal(await (await queued).text(), "fast");
+  });
+});
+
+test("an 8 MiB request body and an 8 MiB streamed response cross the pool intact (SHA-256)", async () => {
+  await withPool({ pool: { workers: 2 } }, async (pool) => {
+    const upload = patternChunk(0, 8 * MiB);
+    const expected = await sha256(upload);
+    // Sent as a stream of 64 KiB chunks, so flow control has many chunks to meter.
+    let offset = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= upload.byteLength) return controller.close();
+        controller.enqueue(upload.slice(offset, offset + 64 * 1024));
+        offset += 64 * 1024;
+      },
+    });
+    const echoed = await get(pool, "/echo-sha", { method: "POST", body, duplex: "half" } as RequestInit);
+    assert.deepEqual(await echoed.json(), { bytes: 8 * MiB, sha256: expected, method: "POST" });
+
+    const download = await get(pool, `/big?n=${8 * MiB}`);
+    assert.equal(download.status, 200);
+    const bytes = new Uint8Array(await download.arrayBuffer());
+    assert.equal(bytes.byteLength, 8 * MiB);
+    assert.equal(await sha256(bytes), expected);
+  });
+});
+
+test("response bodies are pulled: a reader that stops holds the worker to a window of chunks", async () => {
+  await withPool({ pool: { workers: 1, bodyWindow: 4 } }, async (pool) => {
+    const response = await get(pool, `/big?n=${64 * MiB}`);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    assert.equal(first.value?.byteLength, 64 * 1024);
+    // Without back-pressure the worker would push all 64 MiB; with it, it stops after the window.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(pool.stats().running, 1, "the job is still producing, not finished");
+    await reader.cancel();
+    await until(() => pool.stats().running === 0, "the cancelled job to free its worker");
+    assert.equal(await (await get(pool, "/fast")).text(), "fast");
+  });
+});
+
+test("status, headers (each Set-Cookie), null bodies and a reused app buffer cross unchanged", async () => {
+  await withPool({ pool: { workers: 1 } }, async (pool) => {
+    const response = await get(pool, "/headers", { headers: { "x-test": "hello" } });
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get("x-reply"), "yes");
+    assert.deepEqual(response.headers.getSetCookie(), ["a=1", "b=2"]);
+    assert.equal((await response.json()).got, "hello");
+    const empty = await get(pool, "/no-content");
+    assert.equal(empty.status, 204);
+    assert.equal(empty.body, null);
+    // The app returns the same module-level buffer each time: moving chunks must not detach it.
+    for (let i = 0; i < 3; i++) assert.equal((await (await get(pool, "/cached")).arrayBuffer()).byteLength, 12_000);
+  });
+});
+
+test("concurrency 2 lets one worker run two async handlers at once", async () => {
+  await withPool({ pool: { workers: 1, concurrency: 2 } }, async (pool) => {
+    const [both, ms] = await timed(Promise.all([get(pool, "/async-wait?ms=300"), get(pool, "/async-wait?ms=300")]));
+    for (const response of both) assert.equal(await response.text(), "waited");
+    assert.ok(ms < 550, `two 300 ms async jobs on one worker took ${ms.toFixed(0)} ms`);
+  });
+});
+
+test("close() finishes running and queued jobs, then tells each worker to stop and joins it", async () => {
+  const log: string[] = [];
+  const pool = createPool({ module: APP, pool: { workers: 2 }, onLog: (line) => log.push(line) }, spawn);
+  await pool.ready;
+  const jobs = [1, 2, 3].map(() => get(pool, "/sleep?ms=200"));
+  await until(() => pool.stats().running === 2 && pool.stats().queued === 1, "2 running, 1 queued");
+  await pool.close();
+  for (const response of await Promise.all(jobs)) assert.equal(await response.text(), "slept");
+  assert.deepEqual(pool.stats().perWorker.map((w) => w.alive), [false, false]);
+  assert.ok(log.includes("worker 1 stopped.") && log.includes("worker 2 stopped."), log.join("\n"));
+  assert.ok(log.indexOf("shutting down worker 1.") > log.lastIndexOf("worker 2 got a job; executing."));
+  assert.equal((await get(pool, "/fast")).status, 503, "a closed pool takes no jobs");
+});
+
+test("close() terminates a worker still busy after drainTimeout", async () => {
+  const pool = createPool({ module: APP, pool: { workers: 1, taskTimeout: 0, drainTimeout: 200 } }, spawn);
+  await pool.ready;
+  const stuck = get(pool, "/loop");
+  await until(() => pool.stats().running === 1, "the loop running");
+  const [, ms] = await timed(pool.close());
+  assert.ok(ms < 3000, `close took ${ms.toFixed(0)} ms`);
+  assert.equal((await stuck).status, 502);
+});
+
+test("an app module that cannot be imported rejects ready, is not restarted in a loop, and fails jobs", async () => {
+  const pool = createPool({ module: new URL("./fixtures/does-not-exist.ts", import.meta.url), pool: { workers: 2 } }, spawn);
+  await assert.rejects(pool.ready, /cannot import app module/);
+  await until(() => pool.stats().perWorker.every((w) => !w.alive), "both workers gone");
+  assert.equal(pool.stats().restarts, 0);
+  assert.equal((await get(pool, "/fast")).status, 502);
+  await pool.close();
+});
+
+test("pool size must be >= 1", () => {
+  assert.throws(() => createPool({ module: APP, pool: { workers: 0 } }, spawn), /workers must be an integer >= 1/);
+});
