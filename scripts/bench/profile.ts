@@ -22,6 +22,7 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DEFAULTS = { scenario: "get", server: "weft-inline" as ServerKind, durationS: 10, top: 25, connections: 50 };
 /** How long to wait for the profile file after the server was asked to exit. */
 const PROFILE_WRITE_TIMEOUT_MS = 15_000;
+const IDLE = "(idle)";
 
 interface ProfileNode {
   id: number;
@@ -44,7 +45,7 @@ export interface SelfTime {
 
 /** Self time per function (same name and source line merged), from a Chrome .cpuprofile: each sample
  * is charged to the node it landed in, weighted by the time until the next sample. */
-export function selfTimes(profile: CpuProfile): { rows: SelfTime[]; totalMs: number } {
+export function selfTimes(profile: CpuProfile): { rows: SelfTime[]; busyMs: number; idleMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const micros = new Map<number, number>();
   const samples = profile.samples ?? [];
@@ -67,16 +68,19 @@ export function selfTimes(profile: CpuProfile): { rows: SelfTime[]; totalMs: num
     const name = `${frame.functionName || "(anonymous)"}${file ? ` ${file}:${frame.lineNumber + 1}` : ""}`;
     merged.set(name, (merged.get(name) ?? 0) + us);
   }
-  const totalUs = [...merged.values()].reduce((a, b) => a + b, 0) || 1;
+  // Percentages are of busy time: "(idle)" (the thread waiting for I/O) is reported on its own.
+  const idleUs = merged.get(IDLE) ?? 0;
+  merged.delete(IDLE);
+  const busyUs = [...merged.values()].reduce((a, b) => a + b, 0) || 1;
   const rows = [...merged.entries()]
-    .map(([name, us]) => ({ name, selfMs: us / 1000, percent: (100 * us) / totalUs }))
+    .map(([name, us]) => ({ name, selfMs: us / 1000, percent: (100 * us) / busyUs }))
     .sort((a, b) => b.selfMs - a.selfMs);
-  return { rows, totalMs: totalUs / 1000 };
+  return { rows, busyMs: busyUs / 1000, idleMs: idleUs / 1000 };
 }
 
 function printTop(file: string, top: number): void {
-  const { rows, totalMs } = selfTimes(JSON.parse(readFileSync(file, "utf8")) as CpuProfile);
-  console.log(`\n${file.replace(REPO_ROOT, "")}: ${totalMs.toFixed(0)} ms sampled; top ${top} by self time`);
+  const { rows, busyMs, idleMs } = selfTimes(JSON.parse(readFileSync(file, "utf8")) as CpuProfile);
+  console.log(`\n${file.replace(REPO_ROOT, "")}: ${busyMs.toFixed(0)} ms busy, ${idleMs.toFixed(0)} ms idle; top ${top} by self time (% of busy)`);
   console.log("| self ms | % | function |\n| ---: | ---: | --- |");
   for (const r of rows.slice(0, top)) console.log(`| ${r.selfMs.toFixed(1)} | ${r.percent.toFixed(1)} | ${r.name.replace(/\|/g, "\\|")} |`);
 }
