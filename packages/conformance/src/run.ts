@@ -16,7 +16,7 @@ import { CASES } from "./cases/index.ts";
 import { type Fixture, killAll, startFixture, stopFixture } from "./runner/fixtures.ts";
 import { runAll } from "./runner/execute.ts";
 import { firstDifference, REPRESENTATIVES, responseBytes } from "./runner/identical.ts";
-import { type IdenticalRow, printDetails, printMatrix, type Results, weftCounts } from "./runner/report.ts";
+import { type IdenticalRow, NOT_STARTED, printDetails, printMatrix, type Results, weftCounts } from "./runner/report.ts";
 import { ALL_SERVERS, isWeft, type ServerId, WEFT_SERVERS } from "./servers.ts";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const results: Results = new Map(cases.map((c) => [c, new Map()]));
   try {
     for (const id of startErrors.keys()) {
-      for (const c of cases) results.get(c)!.set(id, { ok: false, message: "server did not start", ms: 0 });
+      for (const c of cases) results.get(c)!.set(id, { ok: false, message: NOT_STARTED, ms: 0 });
     }
     await Promise.all(
       [...fixtures.values()].map((fixture) =>

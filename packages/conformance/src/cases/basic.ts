@@ -53,7 +53,10 @@ export const basicCases: Case[] = [
       assert.equal(values.urlHost, "example.com");
     },
   },
-  simple(BASIC, "HTTP/1.0 request without Host → 200, then close", head("GET / HTTP/1.0"), { status: 200, body: HOME_HTML }, { closed: true }),
+  simple(BASIC, "HTTP/1.0 request without Host → 200, then close", head("GET / HTTP/1.0"), { status: 200, body: HOME_HTML }, {
+    closed: true,
+    gaps: { bun: "Bun.serve builds no valid Request URL without Host (the app's new URL() throws)" },
+  }),
   simple(BASIC, "empty line before the request line is ignored (RFC 9112 §2.2)", "\r\n" + get("/"), { status: 200, body: HOME_HTML }),
   simple(BASIC, "GET /big → 1 MiB exact bytes", get("/big"), {
     status: 200,
@@ -109,6 +112,7 @@ export const basicCases: Case[] = [
   {
     group: BASIC,
     name: "Expect: 100-continue with an over-limit Content-Length → 413 without 100",
+    gaps: { node: "no body limit", deno: "no body limit", bun: "Bun.serve sends 100 Continue before checking its body limit" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(head("POST /echo HTTP/1.1", `Host: ${HOST}`, "Content-Length: 10000000", "Expect: 100-continue"));

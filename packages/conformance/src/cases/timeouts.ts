@@ -13,6 +13,8 @@ const SLACK = 6;
 const { headersTimeout, keepAliveTimeout, bodyTimeout } = FIXTURE_TIMEOUTS;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const NO_TIMEOUTS = "Deno.serve has no head-read, idle or body timeout (NOTES.md)";
+const BUN_IDLE = "Bun.serve has only idleTimeout (whole seconds, no 408)";
+const NODE_BODY = "node:http has no body-gap timeout, only requestTimeout (a total)";
 
 /** After a stalled request: 408 with Connection: close, then the server closes. */
 async function expect408(ctx: CaseContext, conn: Awaited<ReturnType<CaseContext["connect"]>>, timeout: number): Promise<void> {
@@ -25,7 +27,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "slow head (incomplete, then silence) → 408, then close",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(`GET / HTTP/1.1\r\nHost: ${HOST}\r\n`);
@@ -35,7 +37,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "slowloris: head trickled a byte per 50 ms → 408 within the head timeout, not per byte",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
     run: async (ctx) => {
       const conn = await ctx.connect();
       const started = Date.now();
@@ -51,7 +53,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "connection that never sends a byte is closed",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
     run: async (ctx) => {
       const conn = await ctx.connect();
       const how = await conn.waitClose(Math.max(headersTimeout, keepAliveTimeout) * SLACK);
@@ -63,7 +65,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "idle keep-alive connection is closed quietly after keepAliveTimeout",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(get("/"));
@@ -76,7 +78,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "second request's head stalls on a kept connection → 408, then close",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(get("/"));
@@ -88,7 +90,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "stalled Content-Length body → 408, then close",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE, node: NODE_BODY },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(head("POST /len HTTP/1.1", `Host: ${HOST}`, "Content-Length: 10") + "abc");
@@ -98,7 +100,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "stalled chunked body → 408, then close",
-    gaps: { deno: NO_TIMEOUTS },
+    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE, node: NODE_BODY },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(chunkedRequest("/len", "5\r\nab"));

@@ -11,6 +11,8 @@ export interface IdenticalRow {
   message?: string;
 }
 
+/** Message of every cell of a server that did not start (reported once, at the top). */
+export const NOT_STARTED = "server did not start";
 const CELL_WIDTH = 11;
 const NAME_WIDTH = 84;
 
@@ -48,7 +50,7 @@ export function printDetails(cases: readonly Case[], results: Results, identical
   const nativeDiffs: string[] = [];
   for (const c of cases) {
     for (const [server, result] of results.get(c) ?? []) {
-      if (result.ok) continue;
+      if (result.ok || result.message === NOT_STARTED) continue;
       const line = `  ${server.padEnd(10)} ${c.name}\n             → ${result.message ?? "failed"}`;
       if (isWeft(server)) weftFailures.push(line);
       else if (!c.gaps?.[server as NativeServerId]) nativeDiffs.push(line);
