@@ -57,7 +57,8 @@ export interface HeadInput {
 }
 
 export interface SerializedHead {
-  /** Status line + fields + CRLF, ready to write. Owned by the caller. */
+  /** Status line + fields + CRLF, ready to write. The bytes are the caller's, but may be a view into a
+   * shared slab: do not transfer or detach `bytes.buffer`. */
   bytes: Uint8Array;
   /** How the caller must frame the body bytes it writes next. */
   framing: BodyFraming;
@@ -84,6 +85,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // CTLs and DEL) is refused: CR/LF would inject fields or a whole response. Characters above U+00FF cannot be
 // written as one octet (fields are written as latin1, as Headers' ByteString values are), so they are refused too.
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+// The common case first: a value of HTAB/SP/VCHAR only is valid and ASCII, so one test settles it.
+const NOT_PLAIN_ASCII = /[^\t\x20-\x7e]/;
 // RFC 9110 §8.6: Content-Length = 1*DIGIT.
 const DIGITS = /^[0-9]+$/;
 
@@ -119,6 +122,8 @@ interface FieldScan {
   close: boolean;
   /** Connection tokens other than close/keep-alive (e.g. "upgrade" on a 101), to pass on. */
   connectionTokens: string;
+  /** Some value holds obs-text (U+0080..U+00FF), so the head cannot go through the ASCII encoder. */
+  latin1: boolean;
 }
 
 function refuse(what: string, name: string): never {
@@ -128,7 +133,7 @@ function refuse(what: string, name: string): never {
 }
 
 function scanFields(headers: HeadInput["headers"]): FieldScan {
-  const scan: FieldScan = { lines: "", hasDate: false, contentLength: null, close: false, connectionTokens: "" };
+  const scan: FieldScan = { lines: "", hasDate: false, contentLength: null, close: false, connectionTokens: "", latin1: false };
   const isHeaders = typeof Headers !== "undefined" && headers instanceof Headers;
   // Every Set-Cookie value must stay its own field line (RFC 6265 §3: it cannot be combined with commas).
   const splitCookies = isHeaders && typeof (headers as Headers).getSetCookie === "function";
@@ -136,7 +141,7 @@ function scanFields(headers: HeadInput["headers"]): FieldScan {
     const name = pair[0];
     const value = pair[1];
     if (!TOKEN.test(name)) refuse("field name", name);
-    if (BAD_VALUE_CHAR.test(value)) refuse("field value", name);
+    if (NOT_PLAIN_ASCII.test(value)) checkValue(scan, value, name);
     const lower = isHeaders ? name : name.toLowerCase(); // Headers already lower-cases names.
     switch (lower) {
       case "content-length":
@@ -158,11 +163,17 @@ function scanFields(headers: HeadInput["headers"]): FieldScan {
   }
   if (splitCookies) {
     for (const cookie of (headers as Headers).getSetCookie()) {
-      if (BAD_VALUE_CHAR.test(cookie)) refuse("field value", "set-cookie");
+      if (NOT_PLAIN_ASCII.test(cookie)) checkValue(scan, cookie, "set-cookie");
       scan.lines += "set-cookie: " + cookie + CRLF;
     }
   }
   return scan;
+}
+
+/** The slow path of value validation: refuse a CTL or a char above U+00FF, or note obs-text. */
+function checkValue(scan: FieldScan, value: string, name: string): void {
+  if (BAD_VALUE_CHAR.test(value)) refuse("field value", name);
+  scan.latin1 = true;
 }
 
 /** RFC 9110 §7.6.1: Connection is a comma-separated list of tokens. */
@@ -178,6 +189,7 @@ function readConnection(scan: FieldScan, value: string): void {
 
 interface BuiltHead {
   head: string;
+  latin1: boolean;
   framing: BodyFraming;
   keepAlive: boolean;
 }
@@ -224,17 +236,38 @@ function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
     if (own !== "") connection = connection === "" ? own : connection + ", " + own;
     if (connection !== "") head += "Connection: " + connection + CRLF;
   }
-  return { head: head + CRLF, framing, keepAlive };
+  return { head: head + CRLF, latin1: scan.latin1, framing, keepAlive };
 }
 
 const encoder = new TextEncoder();
-const ALL_ASCII = /^[\x00-\x7f]*$/;
+
+// Small output buffers are cut from a shared slab, as Node's Buffer pool does: on Node 20 `new
+// Uint8Array(n)` for n above 64 bytes costs a separate backing-store allocation (measured ~10x a slab
+// view, scripts/bench-response.ts). Each caller still gets its own non-overlapping bytes; the slab lives
+// as long as any view into it. Consequence: never transfer or detach the `.buffer` of a returned array.
+const SLAB_BYTES = 64 * 1024;
+const MAX_SLAB_ALLOCATION = 4 * 1024;
+const SLAB_ALIGN = 8;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabOffset = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > MAX_SLAB_ALLOCATION) return new Uint8Array(size);
+  if (slabOffset + size > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const view = slab.subarray(slabOffset, slabOffset + size);
+  // Keep offsets aligned so a later view can be read with wider types if a caller wants to.
+  slabOffset += (size + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
+  return view;
+}
 
 /** Writes the head (every char <= U+00FF, guaranteed by validation) as latin1 at the start of `out`, which
  * is at least `text.length` long. ASCII (the usual case) goes through one native encodeInto; obs-text
  * characters (U+0080..U+00FF) are written one octet each, as Headers' ByteString values mean them. */
-function writeLatin1(text: string, out: Uint8Array): void {
-  if (ALL_ASCII.test(text)) encoder.encodeInto(text, out);
+function writeLatin1(text: string, latin1: boolean, out: Uint8Array): void {
+  if (!latin1) encoder.encodeInto(text, out);
   else for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
 }
 
@@ -242,8 +275,8 @@ function writeLatin1(text: string, out: Uint8Array): void {
  * not a token, a value contains CR, LF, NUL or another CTL (header injection), or the status is not 100..599. */
 export function serializeHead(input: HeadInput): SerializedHead {
   const built = buildHead(input, input.bodyLength);
-  const bytes = new Uint8Array(built.head.length);
-  writeLatin1(built.head, bytes);
+  const bytes = allocate(built.head.length);
+  writeLatin1(built.head, built.latin1, bytes);
   return { bytes, framing: built.framing, keepAlive: built.keepAlive };
 }
 
@@ -261,8 +294,8 @@ export function serializeFullResponse(input: HeadInput, body: Uint8Array | null)
   const length = body === null ? 0 : body.byteLength;
   const built = buildHead(input, length);
   const withBody = built.framing === "length" && body !== null;
-  const bytes = new Uint8Array(built.head.length + (withBody ? length : 0));
-  writeLatin1(built.head, bytes);
+  const bytes = allocate(built.head.length + (withBody ? length : 0));
+  writeLatin1(built.head, built.latin1, bytes);
   if (withBody) bytes.set(body, built.head.length);
   return { bytes, framing: built.framing, keepAlive: built.keepAlive };
 }
@@ -293,13 +326,13 @@ export function chunkHeader(size: number): Uint8Array {
 /** The CRLF that ends a chunk's data. Shared: do not modify. */
 export const CHUNK_END: Uint8Array = encoder.encode(CRLF);
 
-/** Frame one chunk as a new Uint8Array: hex size CRLF data CRLF. Empty data returns an empty array (write
+/** Frame one chunk as a new Uint8Array (possibly a slab view, see `allocate`): hex size CRLF data CRLF. Empty data returns an empty array (write
  * nothing): a zero-size chunk would end the body early (RFC 9112 §7.1), so only LAST_CHUNK may do that. */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const size = data.byteLength;
   if (size === 0) return EMPTY;
   const hex = size.toString(HEX_RADIX);
-  const out = new Uint8Array(hex.length + 2 + size + 2);
+  const out = allocate(hex.length + 2 + size + 2);
   encoder.encodeInto(hex, out);
   let at = hex.length;
   out[at++] = CR;
