@@ -24,3 +24,9 @@ export type { Clock, ConnectionConfig } from "./connection.ts";
 export { createServer, resolveHandler } from "./server.ts";
 export type { ResolvedHandler, ServerInternals } from "./server.ts";
 export { buildRequest, requestUrl } from "./request.ts";
+// The worker pool: handlers on N threads, one shared FIFO, deadlines, crash isolation (pool/; its
+// message protocol is typed in pool/protocol.ts, worker choice in pool/schedule.ts).
+export { createPool } from "./pool/pool.ts";
+export type { Pool, PoolConfig } from "./pool/pool.ts";
+export { pickWorker } from "./pool/schedule.ts";
+export { PROTOCOL_VERSION } from "./pool/protocol.ts";

@@ -16,6 +16,7 @@ import type { Clock, ConnectionConfig } from "./connection.ts";
 import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOptions, resolveTimeouts } from "./options.ts";
 import type { ConnectionEvents, Transport } from "./ports.ts";
 import type { FetchHandler, PoolStats, RuntimePorts, Server, ServeOptions } from "./types.ts";
+import { createPool } from "./pool/pool.ts";
 
 const DEFAULT_HOSTNAME = "127.0.0.1";
 const DEFAULT_PORT = 0;
@@ -32,15 +33,27 @@ export interface ResolvedHandler {
 const NO_POOL_STATS: PoolStats = Object.freeze({ workers: 0, queued: 0, running: 0, completed: 0, failed: 0, restarts: 0, perWorker: [] }) as PoolStats;
 
 /**
- * Where the handler comes from. `fetch` given: inline. `module` given: imported on this thread through
- * `ports.importModule`, its `default.fetch` run inline. (Pool mode — `module` with workers >= 1 — is
- * added here by the worker-pool work, issue 4.)
+ * Where the handler comes from. `fetch` given: inline. `module` with `workers` >= 1 (default
+ * `pool.workers`): the worker pool, each worker importing the module (pool/pool.ts, issue 4); `server.close`
+ * closes the pool once every connection is gone. `module` with `workers: 0`: imported on this thread
+ * through `ports.importModule`, its `default.fetch` run inline.
  */
 export async function resolveHandler(options: ServeOptions, ports: RuntimePorts): Promise<ResolvedHandler> {
   const inline = (fetch: FetchHandler): ResolvedHandler => ({ fetch, close: async () => {}, stats: () => NO_POOL_STATS });
   if (typeof options.fetch === "function") return inline(options.fetch);
   if (options.module !== undefined) {
     const url = options.module instanceof URL ? options.module.href : String(options.module);
+    const workers = options.workers ?? resolvePoolOptions(options.pool).workers;
+    if (workers >= 1) {
+      const onLog = options.onPoolLog;
+      const pool = createPool({ module: url, pool: { ...options.pool, workers }, onLog }, ports.spawnWorker);
+      // A module that does not load fails serve() itself, as it does inline, instead of 502 per request.
+      await pool.ready.catch(async (error) => {
+        await pool.destroy();
+        throw error;
+      });
+      return { fetch: (request, info) => pool.fetch(request, info), close: () => pool.close(), stats: () => pool.stats() };
+    }
     const imported = (await ports.importModule(url)) as { default?: { fetch?: unknown } } | null;
     const fetch = imported?.default?.fetch;
     if (typeof fetch !== "function") throw new TypeError(`weft: ${url} must export default { fetch }`);

@@ -95,13 +95,23 @@ interface Slot {
   completed: number;
 }
 
+/** Workers import the module from their own location, so a relative specifier would resolve
+ * somewhere else entirely: require an absolute URL (e.g. `new URL("./app.ts", import.meta.url)`). */
+function absoluteUrl(module: string | URL): string {
+  try {
+    return new URL(String(module)).href;
+  } catch {
+    throw new TypeError(`weft: the pool's module must be an absolute URL (e.g. new URL("./app.ts", import.meta.url)), got ${String(module)}`);
+  }
+}
+
 function plainResponse(status: number, text: string, headers: Record<string, string> = {}): Response {
   return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
 }
 
 export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const options = resolvePoolOptions(config.pool);
-  const moduleUrl = String(config.module);
+  const moduleUrl = absoluteUrl(config.module);
   const log = config.onLog ?? (() => {});
   const slots: Slot[] = [];
   const queue: Job[] = [];
