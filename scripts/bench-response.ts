@@ -40,16 +40,27 @@ bench("serializeHead 200 chunked, 1 field", () => serializeHead(input(plain, { b
 bench("serializeHead HTTP/1.0 keep-alive, 1 field", () => serializeHead(input(plain, { requestVersionMinor: 0 })).bytes.length);
 bench("encodeChunk 1 KiB", () => encodeChunk(new Uint8Array(1024)).length);
 
-// The encoding choice, in isolation, on a typical head.
+// The two choices in response.ts, in isolation on a typical head: where the bytes come from (a fresh
+// Uint8Array vs a view into a shared slab) and how the string becomes bytes (encodeInto vs a loop).
 const head = "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\nDate: Sun, 22 Nov 2026 05:00:00 GMT\r\nContent-Length: 13\r\n\r\n";
 const encoder = new TextEncoder();
-bench("  head -> bytes: TextEncoder.encodeInto", () => {
-  const out = new Uint8Array(head.length);
-  return encoder.encodeInto(head, out).written;
-});
-bench("  head -> bytes: TextEncoder.encode", () => encoder.encode(head).length);
-bench("  head -> bytes: charCodeAt loop", () => {
-  const out = new Uint8Array(head.length);
+const SLAB = 64 * 1024;
+let slab = new Uint8Array(SLAB);
+let offset = 0;
+const take = (n: number): Uint8Array => {
+  if (offset + n > SLAB) {
+    slab = new Uint8Array(SLAB);
+    offset = 0;
+  }
+  const view = slab.subarray(offset, offset + n);
+  offset += n;
+  return view;
+};
+bench("  fresh Uint8Array + encodeInto", () => encoder.encodeInto(head, new Uint8Array(head.length)).written);
+bench("  TextEncoder.encode", () => encoder.encode(head).length);
+bench("  slab view + encodeInto (response.ts)", () => encoder.encodeInto(head, take(head.length)).written);
+bench("  slab view + charCodeAt loop", () => {
+  const out = take(head.length);
   for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
   return out.length;
 });
