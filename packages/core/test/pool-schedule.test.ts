@@ -1,0 +1,97 @@
+// Worker choice and body flow control, without threads (schedule.ts, flow.ts).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { pickWorker, type SlotView } from "../src/pool/schedule.ts";
+import { Inbox, Outbox } from "../src/pool/flow.ts";
+
+const slots = (...running: (number | null)[]): SlotView[] =>
+  running.map((r) => ({ ready: r !== null, running: r ?? 0 }));
+
+const PICKS: { name: string; slots: SlotView[]; concurrency: number; cursor: number; expect: number }[] = [
+  { name: "all idle: the cursor's worker", slots: slots(0, 0, 0, 0), concurrency: 1, cursor: 2, expect: 2 },
+  { name: "cursor wraps around", slots: slots(1, 0, 1, 1), concurrency: 1, cursor: 2, expect: 1 },
+  { name: "all busy: none (the job waits in the shared FIFO)", slots: slots(1, 1, 1), concurrency: 1, cursor: 0, expect: -1 },
+  { name: "a worker not ready (starting or replaced) is skipped", slots: slots(null, 0), concurrency: 1, cursor: 0, expect: 1 },
+  { name: "no ready worker: none", slots: slots(null, null), concurrency: 1, cursor: 0, expect: -1 },
+  { name: "concurrency 2: least loaded first", slots: slots(1, 0, 1), concurrency: 2, cursor: 0, expect: 1 },
+  { name: "concurrency 2: a half-busy worker still takes a job", slots: slots(2, 1, 2), concurrency: 2, cursor: 0, expect: 1 },
+  { name: "concurrency 2: ties go to the cursor", slots: slots(1, 1, 1), concurrency: 2, cursor: 1, expect: 1 },
+  { name: "concurrency 2: all full: none", slots: slots(2, 2), concurrency: 2, cursor: 0, expect: -1 },
+];
+
+for (const row of PICKS) {
+  test(`pickWorker: ${row.name}`, () => {
+    assert.equal(pickWorker(row.slots, row.concurrency, row.cursor), row.expect);
+  });
+}
+
+test("pickWorker: a job never waits while any worker has a free slot", () => {
+  for (let n = 1; n <= 5; n++) {
+    for (let mask = 0; mask < 1 << n; mask++) {
+      const view = Array.from({ length: n }, (_, i) => ({ ready: true, running: (mask >> i) & 1 }));
+      const free = view.some((s) => s.running < 1);
+      for (let cursor = 0; cursor < n; cursor++) {
+        const pick = pickWorker(view, 1, cursor);
+        assert.equal(pick !== -1, free, `n=${n} mask=${mask} cursor=${cursor}`);
+        if (pick !== -1) assert.equal(view[pick]!.running, 0);
+      }
+    }
+  }
+});
+
+test("Outbox sends at most `window` chunks before credit, then resumes on grant", async () => {
+  let produced = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (produced === 10) return controller.close();
+      controller.enqueue(new Uint8Array([produced++]));
+    },
+  });
+  const outbox = new Outbox(body, 3);
+  const sent: number[] = [];
+  let ended = false;
+  const done = outbox.pump((chunk) => sent.push(chunk[0]!), () => (ended = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(sent, [0, 1, 2]);
+  outbox.grant(4);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(sent, [0, 1, 2, 3, 4, 5, 6]);
+  outbox.grant(10);
+  assert.equal(await done, true);
+  assert.equal(ended, true);
+  assert.equal(sent.length, 10);
+});
+
+test("Inbox hands chunks over only as the consumer pulls, returning credit in half-window batches", async () => {
+  const grants: number[] = [];
+  const inbox = new Inbox(4, (n) => grants.push(n), () => {});
+  for (let i = 0; i < 4; i++) inbox.push(new Uint8Array([i]).buffer);
+  assert.deepEqual(grants, [], "nothing consumed yet, no credit back");
+  const reader = inbox.stream.getReader();
+  assert.deepEqual((await reader.read()).value, new Uint8Array([0]));
+  assert.deepEqual(grants, []);
+  assert.deepEqual((await reader.read()).value, new Uint8Array([1]));
+  assert.deepEqual(grants, [2]);
+  await reader.read();
+  await reader.read();
+  assert.deepEqual(grants, [2, 2]);
+  const pending = reader.read(); // waits on an empty inbox
+  inbox.push(new Uint8Array([9]).buffer);
+  assert.deepEqual((await pending).value, new Uint8Array([9]));
+  inbox.end();
+  assert.equal((await reader.read()).done, true);
+});
+
+test("Inbox: a failure reaches a waiting consumer; a cancel reaches the sender", async () => {
+  const inbox = new Inbox(2, () => {}, () => {});
+  const reader = inbox.stream.getReader();
+  const pending = reader.read();
+  inbox.fail(new Error("worker gone"));
+  await assert.rejects(pending, /worker gone/);
+
+  let cancelled = false;
+  const other = new Inbox(2, () => {}, () => (cancelled = true));
+  await other.stream.cancel();
+  assert.equal(cancelled, true);
+  other.push(new Uint8Array([1]).buffer); // late chunks after cancel are dropped, not thrown
+});
