@@ -112,7 +112,7 @@ export function decideFraming(status: number, method: string, versionMinor: 0 | 
   return "close";
 }
 
-/** What a scan of the handler's fields learned; reused per call. */
+/** What one scan of the handler's fields learned. */
 interface FieldScan {
   lines: string;
   hasDate: boolean;
@@ -218,8 +218,10 @@ function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
   else if (status === 304) {
     if (scan.contentLength !== null) head += "Content-Length: " + scan.contentLength + CRLF;
   } else if (input.requestMethod === "HEAD" && !interim && status !== 204) {
-    // RFC 9110 §9.3.2: the fields a GET would have carried, without the body.
-    if (bodyLength !== null) head += "Content-Length: " + bodyLength + CRLF;
+    // RFC 9110 §9.3.2: the fields a GET would have carried, without the body. An empty HEAD body says
+    // nothing about the GET's length, so the handler's Content-Length wins over 0 (static files answer
+    // HEAD with a null body and the file's size).
+    if (bodyLength !== null && (bodyLength > 0 || scan.contentLength === null)) head += "Content-Length: " + bodyLength + CRLF;
     else if (scan.contentLength !== null) head += "Content-Length: " + scan.contentLength + CRLF;
     else if (minor === 1) head += "Transfer-Encoding: chunked" + CRLF;
   }
