@@ -107,6 +107,13 @@ const INTERNAL_ERROR_STATUS = 500;
 const BAD_REQUEST_STATUS = 400;
 const NOT_IMPLEMENTED_STATUS = 501;
 const INTERNAL_ERROR_BODY = new TextEncoder().encode("Internal Server Error\n");
+/** The handler's Content-Length for a streamed body, when it is valid (RFC 9110 §8.6: 1*DIGIT). */
+function declaredLength(headers: Headers): number | null {
+  const value = headers.get("content-length");
+  if (value === null || !/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
+}
+
 const INTERNAL_ERROR_HEADERS: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
 const HTTP_10 = "HTTP/1.0";
 const HTTP_11 = "HTTP/1.1";
@@ -288,7 +295,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         // Size-based queue: at most highWaterMark bytes wait for the handler before reading pauses. With
         // Expect: 100-continue the mark is 0, so `pull` means "the handler reads" and triggers 100.
         const mark = head.expectContinue ? 0 : this.config.connection.highWaterMark;
-        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange), { highWaterMark: mark, size: byteLength });
+        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange) as UnderlyingDefaultSource<Uint8Array>, { highWaterMark: mark, size: byteLength });
       }
     }
     let request: Request;
@@ -476,9 +483,14 @@ export class Connection implements ConnectionEvents, BodyOwner {
     const response = exchange.response!;
     const collected = exchange.collected as Extract<typeof exchange.collected, { complete: false }>;
     const reader = collected.reader;
+    // A Content-Length the handler declared for a streamed body (static files: the file's size) frames
+    // it, so downloads show their size and HTTP/1.0 clients keep the connection. Weft still counts: it
+    // never sends more than declared, and a body that ends short or runs long closes the connection, so
+    // a wrong length cannot desynchronise the next response (RFC 9112 §6.3; node:http errors likewise).
+    const declared = declaredLength(response.headers);
     let serialized: ReturnType<typeof serializeHead>;
     try {
-      serialized = serializeHead({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive: this.keepAliveFor(exchange), bodyLength: null });
+      serialized = serializeHead({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive: this.keepAliveFor(exchange), bodyLength: declared });
     } catch (error) {
       reader.cancel().catch(ignore);
       this.config.onHandlerError(error);
@@ -492,7 +504,25 @@ export class Connection implements ConnectionEvents, BodyOwner {
       return serialized.keepAlive;
     }
     const chunked = serialized.framing === "chunked";
-    for (const chunk of collected.chunks) this.pushBody(exchange, chunk, chunked);
+    /** Bytes still owed under a declared Content-Length (null: not length-framed). */
+    let owed = serialized.framing === "length" ? declared : null;
+    /** Send one chunk; false when it ran past the declared length (what fits was sent). */
+    const send = (chunk: Uint8Array): boolean => {
+      if (owed === null) {
+        this.pushBody(exchange, chunk, chunked);
+        return true;
+      }
+      const fits = chunk.byteLength <= owed;
+      this.pushBody(exchange, fits ? chunk : chunk.subarray(0, owed), false);
+      owed -= fits ? chunk.byteLength : owed;
+      return fits;
+    };
+    const overrun = (): false => {
+      reader.cancel().catch(ignore);
+      this.config.onHandlerError(new Error("weft: response body is longer than its Content-Length"));
+      return false;
+    };
+    for (const chunk of collected.chunks) if (!send(chunk)) return overrun();
     this.flush();
     let pending = collected.pending;
     this.activeReader = reader;
@@ -505,8 +535,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
         if (this.closed) return false;
         if (result.done) break;
         if (!(result.value instanceof Uint8Array)) throw new TypeError("weft: a response body chunk must be a Uint8Array");
-        this.pushBody(exchange, result.value, chunked);
+        const fits = send(result.value);
         this.flush();
+        if (!fits) return overrun();
       }
     } catch (error) {
       // Mid-stream failure: the head is out, so no 500 is possible. Close without the last chunk, so
@@ -518,6 +549,10 @@ export class Connection implements ConnectionEvents, BodyOwner {
       this.activeReader = null;
     }
     if (chunked) this.push(LAST_CHUNK);
+    if (owed !== null && owed > 0) {
+      this.config.onHandlerError(new Error("weft: response body is shorter than its Content-Length"));
+      return false; // the client sees the connection close before the declared end: a truncated body
+    }
     return serialized.keepAlive;
   }
 
