@@ -295,7 +295,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         // Size-based queue: at most highWaterMark bytes wait for the handler before reading pauses. With
         // Expect: 100-continue the mark is 0, so `pull` means "the handler reads" and triggers 100.
         const mark = head.expectContinue ? 0 : this.config.connection.highWaterMark;
-        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange) as UnderlyingDefaultSource<Uint8Array>, { highWaterMark: mark, size: byteLength });
+        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange), { highWaterMark: mark, size: byteLength });
       }
     }
     let request: Request;
@@ -832,8 +832,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
   }
 }
 
-function byteLength(chunk: Uint8Array): number {
-  return chunk.byteLength;
+/** Queue size in bytes (a size function may be called with undefined by some runtimes' typings). */
+function byteLength(chunk?: Uint8Array): number {
+  return chunk === undefined ? 0 : chunk.byteLength;
 }
 
 function ignore(): void {}

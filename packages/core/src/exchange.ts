@@ -61,13 +61,15 @@ export class Exchange {
  * connection the handler has room again, so reading the socket can resume (backpressure); `cancel` turns
  * the rest of the body into bytes to discard. A class, not closures: one allocation per body.
  */
-export class BodySource implements UnderlyingDefaultSource<Uint8Array> {
+export class BodySource {
   constructor(
     private readonly owner: BodyOwner,
     private readonly exchange: Exchange,
   ) {}
-  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    this.exchange.stream = controller;
+  // Typed as the union so the class fits every runtime's ReadableStream typings; a source without
+  // `type: "bytes"` always gets a default controller.
+  start(controller: ReadableStreamController<Uint8Array>): void {
+    this.exchange.stream = controller as ReadableStreamDefaultController<Uint8Array>;
   }
   pull(): void {
     this.owner.bodyPulled(this.exchange);

@@ -13,11 +13,14 @@
  * bodies settle in 1–2 turns on all three runtimes, Blob bodies in up to 5 on Deno. */
 export const READY_READ_TICKS = 8;
 
+/** A pending `reader.read()` (spelled this way so it matches every runtime's stream typings). */
+export type PendingRead = ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>;
+
 export type CollectedBody =
   /** The whole body is here (null: empty). */
   | { complete: true; body: Uint8Array | null }
   /** A live stream: `chunks` already read, `pending` the read in flight (or null), then `reader`. */
-  | { complete: false; chunks: Uint8Array[]; pending: Promise<ReadableStreamReadResult<Uint8Array>> | null; reader: ReadableStreamDefaultReader<Uint8Array> };
+  | { complete: false; chunks: Uint8Array[]; pending: PendingRead | null; reader: ReadableStreamDefaultReader<Uint8Array> };
 
 interface Watched<T> {
   settled: boolean;

@@ -1,0 +1,103 @@
+// Sockets on Bun: https://bun.com/docs/api/tcp (Bun.listen, socket handlers)
+// Translation only: socket handlers (open/data/drain/end/close) → ConnectionEvents, Transport → socket.
+
+import type { ConnectionEvents, Listen, Transport } from "@weft/core";
+
+type BunSocket = Bun.Socket<BunTransport | undefined>;
+
+class BunTransport implements Transport {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  events: ConnectionEvents | null = null;
+  /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. */
+  private readonly pending: Uint8Array[] = [];
+  private endRequested = false;
+  private closed = false;
+
+  constructor(private readonly socket: BunSocket) {
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+  }
+
+  /** False when the kernel's send buffer is full (anything left queued): core waits for onDrain. */
+  write(data: Uint8Array): boolean {
+    if (this.closed || this.endRequested) return false;
+    if (this.pending.length > 0) {
+      this.pending.push(data);
+      return false;
+    }
+    const written = this.socket.write(data);
+    if (written < 0) return false; // closed; the close handler follows
+    if (written === data.byteLength) return true;
+    this.pending.push(data.subarray(written));
+    return false;
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    this.endRequested = true;
+    if (this.pending.length === 0) this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.terminate();
+  }
+
+  /** drain handler: retry what is queued; tell core once all of it is out. */
+  drained(): void {
+    while (this.pending.length > 0) {
+      const data = this.pending[0]!;
+      const written = this.socket.write(data);
+      if (written < 0) return;
+      if (written < data.byteLength) {
+        this.pending[0] = data.subarray(written);
+        return;
+      }
+      this.pending.shift();
+    }
+    if (this.endRequested) this.socket.end();
+    else this.events?.onDrain();
+  }
+
+  closedBy(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.events?.onClose(error);
+  }
+}
+
+export const listen: Listen = (options, accept) => {
+  const listener = Bun.listen<BunTransport | undefined>({
+    hostname: options.hostname,
+    port: options.port,
+    // Without it Bun drops the response to a client that sent its request and then FIN (NOTES.md).
+    allowHalfOpen: true,
+    data: undefined,
+    socket: {
+      open(socket) {
+        socket.setNoDelay(true); // responses are written whole: Nagle would only add latency
+        const transport = new BunTransport(socket);
+        socket.data = transport;
+        transport.events = accept(transport);
+      },
+      // Core copies whatever it keeps, so a buffer Bun might reuse is never held past this call.
+      data: (socket, data) => socket.data?.events?.onData(data),
+      drain: (socket) => socket.data?.drained(),
+      end: (socket) => socket.data?.events?.onEnd(),
+      close: (socket, error) => socket.data?.closedBy(error),
+      error: (socket, error) => socket.data?.closedBy(error),
+    },
+  });
+  return Promise.resolve({
+    hostname: listener.hostname,
+    port: listener.port,
+    close: async () => listener.stop(false), // stop accepting; core closes the open connections
+  });
+};
