@@ -79,7 +79,7 @@ test("pause() in onBody stops after that piece; the message's end is still deliv
 
 test("onBody hands out views into the fed chunk, without copying", () => {
   const views: Uint8Array[] = [];
-  const parser = createParser({ onHead() {}, onBody: (c) => views.push(c), onEnd() {}, onError: assert.fail });
+  const parser = createParser({ onHead() {}, onBody: (c) => views.push(c), onEnd() {}, onError: () => assert.fail("onError") });
   const stream = bytes(POST5);
   parser.feed(stream);
   assert.equal(views.length, 1);
@@ -134,7 +134,7 @@ test("idle is true only between messages", () => {
 test("the head buffer is bounded: a head dribbled byte by byte past the limit is refused at the limit", () => {
   const log: string[] = [];
   const parser = createParser(
-    { onHead: assert.fail, onBody: assert.fail, onEnd: assert.fail, onError: (e) => log.push(e.kind) },
+    { onHead: () => assert.fail("onHead"), onBody: () => assert.fail("onBody"), onEnd: () => assert.fail("onEnd"), onError: (e) => log.push(e.kind) },
     { limits: { maxHeaderBytes: 64 } },
   );
   const flood = bytes("GET / HTTP/1.1\r\nX: " + "a".repeat(1000));
