@@ -244,11 +244,13 @@ function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
 const encoder = new TextEncoder();
 
 // Small output buffers are cut from a shared slab, as Node's Buffer pool does: on Node 20 `new
-// Uint8Array(n)` for n above 64 bytes costs a separate backing-store allocation (measured ~10x a slab
+// Uint8Array(n)` for n above 64 bytes costs a separate backing-store allocation (measured ~3x a slab
 // view, scripts/bench-response.ts). Each caller still gets its own non-overlapping bytes; the slab lives
 // as long as any view into it. Consequence: never transfer or detach the `.buffer` of a returned array.
-const SLAB_BYTES = 64 * 1024;
-const MAX_SLAB_ALLOCATION = 4 * 1024;
+// The slab is small (Node's pool is 8 KiB too) so that a view held by a stalled connection's write queue
+// pins at most 8 KiB; anything over 2 KiB gets its own buffer, where the allocation is amortised anyway.
+const SLAB_BYTES = 8 * 1024;
+const MAX_SLAB_ALLOCATION = 2 * 1024;
 const SLAB_ALIGN = 8;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabOffset = 0;

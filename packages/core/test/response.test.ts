@@ -273,3 +273,22 @@ test("errorResponseBytes: fixed response for every refusal status", () => {
   assert.equal(parse(errorResponseBytes(599)).rest, "Error\n");
   assert.throws(() => errorResponseBytes(600), RangeError);
 });
+
+test("returned buffers never share bytes: earlier results survive later calls", () => {
+  // Small results are views into a shared slab (response.ts, allocate): each must own its range.
+  const kept: [Uint8Array, string][] = [];
+  for (let i = 0; i < 400; i++) {
+    const body = new TextEncoder().encode(`body ${i} `.repeat(i % 7));
+    const bytes = i % 3 === 0 ? encodeChunk(body.byteLength ? body : new Uint8Array(1)) : serializeResponse(input({ headers: [["x-i", String(i)]] }), body);
+    kept.push([bytes, text(bytes)]);
+  }
+  for (const [bytes, snapshot] of kept) assert.equal(text(bytes), snapshot);
+  const ranges = kept.map(([b]) => [b.buffer, b.byteOffset, b.byteOffset + b.byteLength] as const);
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [bi, si, ei] = ranges[i]!;
+      const [bj, sj, ej] = ranges[j]!;
+      if (bi === bj && ei > si && ej > sj) assert.ok(ei <= sj || ej <= si, `results ${i} and ${j} overlap`);
+    }
+  }
+});
