@@ -9,6 +9,12 @@ export * from "./errors.ts";
 export type * from "./ports.ts";
 // Public serve() shape (types.ts).
 export type * from "./types.ts";
+// The request parser: push-based, incremental, strict RFC 9112; bare-LF and TE+CL policies at the top of
+// parser.ts. Fields: ordered field lines with case-insensitive lookup (fields.ts). Body framing: the one
+// RFC 9112 §6.3 decision, request-head.ts `bodyFraming`.
+export { createParser } from "./parser.ts";
+export type { BodyKind, Parser, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from "./parser.ts";
+export { Fields } from "./fields.ts";
 // Response writer: status line, fields, body framing, chunked coding, fixed error responses (response.ts).
 export * from "./response.ts";
 // The Date field, formatted once per second (date.ts).
