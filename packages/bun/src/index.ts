@@ -13,4 +13,6 @@ export function serve(options: ServeOptions): Promise<Server> {
   return createServer(options, { listen, spawnWorker, signals, fs, importModule });
 }
 
+/** The FileSystem port (static files), for apps that serve files themselves. */
+export { fs };
 export type * from "@weft/core";
