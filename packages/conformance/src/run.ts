@@ -11,9 +11,10 @@
 //   CONFORMANCE_FILTER=smuggle           only cases whose name contains this (case-insensitive)
 //   CONFORMANCE_CONCURRENCY=4            cases run at once per server
 //   CONFORMANCE_DEADLINE_MS=300000       hard bound on the whole run
+//   CONFORMANCE_ATTACH=weft-node:8080    use a server already listening on that port (not started/stopped)
 
 import { CASES } from "./cases/index.ts";
-import { type Fixture, killAll, startFixture, stopFixture } from "./runner/fixtures.ts";
+import { attachFixture, type Fixture, killAll, startFixture, stopFixture } from "./runner/fixtures.ts";
 import { runAll } from "./runner/execute.ts";
 import { firstDifference, REPRESENTATIVES, responseBytes } from "./runner/identical.ts";
 import { type IdenticalRow, NOT_STARTED, printDetails, printMatrix, type Results, weftCounts } from "./runner/report.ts";
@@ -29,6 +30,12 @@ const filter = env.CONFORMANCE_FILTER?.toLowerCase();
 const cases = filter ? CASES.filter((c) => c.name.toLowerCase().includes(filter) || c.group.toLowerCase().includes(filter)) : CASES;
 const concurrency = Number(env.CONFORMANCE_CONCURRENCY ?? DEFAULT_CONCURRENCY);
 const deadlineMs = Number(env.CONFORMANCE_DEADLINE_MS ?? DEFAULT_DEADLINE_MS);
+const attached = new Map(
+  (env.CONFORMANCE_ATTACH ?? "").split(",").filter(Boolean).map((pair) => {
+    const [id, port] = pair.split(":");
+    return [id as ServerId, Number(port)] as const;
+  }),
+);
 const log = (line: string) => process.stdout.write(line + "\n");
 
 const deadline = setTimeout(() => {
@@ -51,7 +58,8 @@ async function main(): Promise<number> {
   await Promise.all(
     servers.map(async (id) => {
       try {
-        fixtures.set(id, await startFixture(id));
+        const port = attached.get(id);
+        fixtures.set(id, port ? attachFixture(id, port) : await startFixture(id));
       } catch (error) {
         startErrors.set(id, error instanceof Error ? error.message : String(error));
       }
@@ -93,6 +101,9 @@ async function main(): Promise<number> {
       }
     }
 
+    for (const fixture of fixtures.values()) {
+      if (fixture.exited()) log(`conformance: ${fixture.id} EXITED during the run; its stderr ends with:\n  ${fixture.stderr().trim().split("\n").slice(-8).join("\n  ")}`);
+    }
     log("");
     printMatrix(cases, servers, results, log);
     if (identical.length > 0) {

@@ -44,7 +44,8 @@ export function filler(n: number, seed = 0): string {
 
 export interface Expect {
   status: number;
-  /** Exact header values; `null` means the header must be absent; a RegExp must match. */
+  /** Exact header values; `null` means the header must be absent; a RegExp must match the value, or
+   * the text "<absent>" when the field is missing. */
   headers?: Record<string, string | RegExp | null>;
   /** Exact body (string compared as latin1 bytes) or a pattern. */
   body?: string | Uint8Array | RegExp;
@@ -74,9 +75,13 @@ export async function expectClosed(conn: RawConnection, label = "", timeoutMs = 
 }
 
 /** The connection must still work: a GET / on it gets 200 with the home page. */
-export async function expectUsable(conn: RawConnection, label = "follow-up"): Promise<void> {
-  await conn.write(get("/"));
-  check(await conn.read(), { status: 200, body: HOME_HTML }, label);
+export async function expectUsable(conn: RawConnection, label = "follow-up GET / on the same connection"): Promise<void> {
+  try {
+    await conn.write(get("/"));
+    check(await conn.read(), { status: 200, body: HOME_HTML }, label);
+  } catch (error) {
+    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export interface ExchangeOptions {
@@ -110,7 +115,7 @@ export const simple = (group: string, name: string, raw: string, expect: Expect,
 });
 
 /** Most writes a split request is sent in: keeps byte-at-a-time cases well inside headersTimeout. */
-const MAX_SPLIT_WRITES = 150;
+const MAX_SPLIT_WRITES = 60;
 /** Piece size for writing `raw` in at most MAX_SPLIT_WRITES writes (1 = byte at a time). */
 export const pieceSize = (raw: string): number => Math.max(1, Math.ceil(raw.length / MAX_SPLIT_WRITES));
 

@@ -19,7 +19,8 @@ const STDERR_KEEP_BYTES = 4_000;
 export interface Fixture {
   id: ServerId;
   port: number;
-  child: ChildProcess;
+  /** null when attached to a server the runner did not start. */
+  child: ChildProcess | null;
   /** Last bytes the fixture wrote to stderr. */
   stderr(): string;
   /** Whether the process exited by itself (a crash) while it should have been serving. */
@@ -78,9 +79,14 @@ export function startFixture(id: ServerId): Promise<Fixture> {
   });
 }
 
+/** A server someone else started (CONFORMANCE_ATTACH): used, never stopped. */
+export function attachFixture(id: ServerId, port: number): Fixture {
+  return { id, port, child: null, stderr: () => "", exited: () => false };
+}
+
 export function stopFixture(fixture: Fixture): Promise<void> {
   const { child } = fixture;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
     child.once("exit", () => {

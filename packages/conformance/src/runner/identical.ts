@@ -42,15 +42,16 @@ const READ_TIMEOUT_MS = 5_000;
 
 /** One server's bytes for a request, Date masked; errors are returned as text so they compare unequal. */
 export async function responseBytes(port: number, r: Representative): Promise<string> {
-  const conn = await RawConnection.open(port);
+  let conn: RawConnection | undefined;
   try {
+    conn = await RawConnection.open(port);
     await conn.write(r.raw);
     const response = await conn.read({ head: r.head, timeoutMs: READ_TIMEOUT_MS });
     return response.raw.toString("latin1").replace(DATE_LINE, "$1 <masked>");
   } catch (error) {
     return `<error: ${error instanceof Error ? error.message : String(error)}>`;
   } finally {
-    conn.destroy();
+    conn?.destroy();
   }
 }
 
