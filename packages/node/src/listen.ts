@@ -35,7 +35,10 @@ class NodeTransport implements Transport {
 function attach(socket: net.Socket, accept: (transport: Transport) => ConnectionEvents): void {
   const events = accept(new NodeTransport(socket));
   let failure: unknown;
-  socket.on("data", (chunk: Buffer) => events.onData(chunk));
+  // Core sees a plain Uint8Array view: Buffer#slice does not copy (it is subarray), so handing core a
+  // Buffer would make its `.slice()` copies share the socket's memory (a pool request body then carried
+  // the whole read, head included).
+  socket.on("data", (chunk: Buffer) => events.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   socket.on("drain", () => events.onDrain());
   socket.on("end", () => events.onEnd());
   socket.on("error", (error) => (failure = error)); // 'close' follows
