@@ -119,5 +119,7 @@ export function isCurrent(message: unknown): message is { v: number; t: string }
 export function transferable(chunk: Uint8Array): ArrayBuffer {
   const buffer = chunk.buffer;
   if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength) return buffer;
-  return chunk.slice().buffer as ArrayBuffer;
+  // `new Uint8Array(view)` always copies; `view.slice()` would not on a Node Buffer (Buffer#slice shares
+  // memory), and transferring that would detach the runtime's shared buffer pool.
+  return new Uint8Array(chunk).buffer as ArrayBuffer;
 }
