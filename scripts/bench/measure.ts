@@ -210,14 +210,18 @@ export async function runIdle(sc: IdleScenario, opts: BenchOptions): Promise<Row
 // p99 of GET / on a 4-worker pool: BLOCKED_WORKERS workers stuck in /sleep vs all free
 
 /** Keep `count` requests to /sleep in flight (each blocks one pool worker) until stopped. */
-function startBlockers(origin: string, count: number, ms: number): { stop(): Promise<void> } {
+function startBlockers(origin: string, count: number, ms: number): { stop(): Promise<number> } {
   const agent = new Agent({ keepAlive: true, maxSockets: count });
   let stopped = false;
+  let completed = 0;
   const once = () =>
     new Promise<void>((resolve) => {
       const req = get(`${origin}/sleep?ms=${ms}`, { agent }, (res) => {
         res.resume();
-        res.on("end", resolve);
+        res.on("end", () => {
+          if (res.statusCode === 200) completed++;
+          resolve();
+        });
         res.on("error", () => resolve());
       });
       req.setTimeout(ms + 10_000, () => req.destroy());
@@ -231,6 +235,7 @@ function startBlockers(origin: string, count: number, ms: number): { stop(): Pro
       stopped = true;
       await Promise.all(loops);
       agent.destroy();
+      return completed;
     },
   };
 }
@@ -257,12 +262,12 @@ export async function runBlocked(sc: BlockedScenario, opts: BenchOptions): Promi
         const blockers = startBlockers(server.origin, BLOCKED_WORKERS, BLOCK_SLEEP_MS);
         await sleep(BLOCKERS_LEAD_MS);
         const blocked = await load(server, server.origin + "/", { ...wrkOptions, durationS: opts.durationS });
-        await blockers.stop();
+        const sleeps = await blockers.stop();
         for (const [role, m] of [["baseline", free], ["weft", blocked]] as const) {
           const p99Ms = m.wrk.latencyUs.p99 / 1000;
           row.samples.push({ round, role, server: server.label, value: p99Ms, p99Ms, rps: m.wrk.rps, cpuUsPerReq: m.cpuUsPerReq, errors: m.wrk.errorCount });
         }
-        log(`round ${round} ${server.label}: p99 free ${(free.wrk.latencyUs.p99 / 1000).toFixed(2)} ms (${Math.round(free.wrk.rps)} req/s), ${BLOCKED_WORKERS} blocked ${(blocked.wrk.latencyUs.p99 / 1000).toFixed(2)} ms (${Math.round(blocked.wrk.rps)} req/s)`);
+        log(`round ${round} ${server.label}: p99 free ${(free.wrk.latencyUs.p99 / 1000).toFixed(2)} ms (${Math.round(free.wrk.rps)} req/s), ${BLOCKED_WORKERS} blocked ${(blocked.wrk.latencyUs.p99 / 1000).toFixed(2)} ms (${Math.round(blocked.wrk.rps)} req/s; ${sleeps} /sleep requests of ${BLOCK_SLEEP_MS} ms done meanwhile)`);
       }
     }
   } finally {

@@ -50,9 +50,21 @@ export function commandFor(runtime: RuntimeName, entry: string, args: string[], 
   }
 }
 
+/** Every child this harness started and that has not exited yet: killed if the harness is stopped
+ * (Ctrl-C, SIGTERM, an uncaught error), so no server outlives a run. */
+const children = new Set<ChildProcess>();
+export function killChildren(): void {
+  for (const child of children) child.kill("SIGKILL");
+  children.clear();
+}
+process.once("exit", killChildren);
+
 /** Spawn `command` through sh with a raised fd limit. */
 export function spawnWithUlimit(command: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn("sh", ["-c", ULIMIT_WRAPPER, "sh", ...command], { env, cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", ULIMIT_WRAPPER, "sh", ...command], { env, cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
 }
 
 export interface RunningServer {

@@ -138,6 +138,13 @@ async function main(): Promise<void> {
   console.log(`\nbench: wrote ${jsonPath} and ${mdPath}`);
 }
 
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\nbench: ${signal}, stopping servers`);
+    process.exit(130); // the "exit" handler in proc.ts kills every server still running
+  });
+}
+
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
