@@ -1,0 +1,165 @@
+// The `weft` command as a user runs it, on the runtime that runs this test: a child process, real
+// ports, a real HTTP client. (On Node the child goes through the package's bin launcher, bin/weft.mjs.)
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server as NetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { RUNTIME } from "./fixtures/runtime.ts";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/weft.mjs", import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+
+function cliCommand(args: string[]): [string, string[]] {
+  if (RUNTIME === "deno") return [process.execPath, ["run", "-A", CLI, ...args]];
+  if (RUNTIME === "bun") return [process.execPath, [CLI, ...args]];
+  return [process.execPath, [BIN, ...args]];
+}
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(args: string[]): Run {
+  const [cmd, argv] = cliCommand(args);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitFor(run: Run, pattern: RegExp): Promise<RegExpExecArray> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const match = pattern.exec(run.stdout());
+    if (match) return match;
+    if (run.child.exitCode !== null) throw new Error(`weft exited (${run.child.exitCode}): ${run.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; stdout: ${run.stdout()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function stop(run: Run): Promise<number | null> {
+  if (run.child.exitCode === null) run.child.kill("SIGTERM");
+  return run.exit;
+}
+
+let dir = "";
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "weft-cli-"));
+  await writeFile(join(dir, "index.html"), "<h1>home</h1>");
+  await writeFile(join(dir, "404.html"), "<h1>custom missing page</h1>");
+  await mkdir(join(dir, "files"));
+  await writeFile(join(dir, "files", "a.txt"), "alpha");
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** Assert a run ended with one friendly line on stderr and exit code 1. */
+async function assertFriendlyFailure(run: Run, message: RegExp) {
+  assert.equal(await run.exit, 1);
+  assert.match(run.stderr(), message);
+  assert.doesNotMatch(run.stderr(), /\n\s+at /, "no stack trace");
+  assert.equal(run.stderr().trim().split("\n").length, 1, run.stderr());
+}
+
+test("--help prints usage and exits 0", async () => {
+  const run = start(["--help"]);
+  assert.equal(await run.exit, 0);
+  assert.match(run.stdout(), /Usage:\n {2}weft serve \[dir\]/);
+  assert.match(run.stdout(), /--no-listing/);
+});
+
+test("--version prints the version", async () => {
+  const run = start(["--version"]);
+  assert.equal(await run.exit, 0);
+  assert.match(run.stdout(), /^weft \d+\.\d+\.\d+\n$/);
+});
+
+test("serve a folder on --port 0: prints the URL, serves files, listing, 404.html, logs each request", async () => {
+  const run = start(["serve", dir, "--port", "0"]);
+  try {
+    const [, url] = await waitFor(run, /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const home = await fetch(url!);
+    assert.equal(home.status, 200);
+    assert.equal(await home.text(), "<h1>home</h1>");
+    const file = await fetch(`${url}files/a.txt`);
+    assert.equal(await file.text(), "alpha");
+    assert.equal(file.headers.get("content-length"), "5");
+    const listing = await fetch(`${url}files/`);
+    assert.match(await listing.text(), /a\.txt/);
+    const missing = await fetch(`${url}nope`);
+    assert.equal(missing.status, 404);
+    assert.equal(await missing.text(), "<h1>custom missing page</h1>");
+    // Common Log Format on a pipe (stdout is not a TTY here).
+    await waitFor(run, /127\.0\.0\.1 - - \[[^\]]+\] "GET \/nope HTTP\/1\.1" 404 \d+/);
+  } finally {
+    assert.equal(await stop(run), 0, "SIGTERM is a clean stop");
+  }
+});
+
+test("--no-listing, --cors and --quiet", async () => {
+  const run = start(["serve", dir, "--port=0", "--no-listing", "--cors", "--quiet"]);
+  try {
+    const [, url] = await waitFor(run, /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const listing = await fetch(`${url}files/`);
+    assert.equal(listing.status, 404);
+    await listing.text();
+    const file = await fetch(`${url}files/a.txt`, { headers: { origin: "http://example.com" } });
+    assert.equal(file.headers.get("access-control-allow-origin"), "*");
+    await file.text();
+    const preflight = await fetch(`${url}files/a.txt`, {
+      method: "OPTIONS",
+      headers: { origin: "http://example.com", "access-control-request-method": "GET", "access-control-request-headers": "x-custom" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-headers"), "x-custom");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.doesNotMatch(run.stdout(), /"GET /, "--quiet logs no requests");
+  } finally {
+    await stop(run);
+  }
+});
+
+test("a port in use is one friendly line and exit code 1", async () => {
+  const blocker: NetServer = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const run = start(["serve", dir, "--port", String(port)]);
+    await assertFriendlyFailure(run, new RegExp(`^weft: port ${port} is already in use`));
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+test("a missing folder and bad flag values are friendly failures", async () => {
+  await assertFriendlyFailure(start(["serve", join(dir, "does-not-exist"), "--port", "0"]), /^weft: no such folder: /);
+  await assertFriendlyFailure(start(["serve", join(dir, "index.html"), "--port", "0"]), /^weft: not a folder: /);
+  await assertFriendlyFailure(start(["serve", dir, "--port", "eighty"]), /^weft: --port must be a whole number/);
+  await assertFriendlyFailure(start(["serve", dir, "--bogus"]), /^weft: unknown option --bogus/);
+});
+
+test("weft hello serves the seed app", async () => {
+  const run = start(["hello", "--port", "0", "--quiet"]);
+  try {
+    const [, url] = await waitFor(run, /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const hello = await fetch(url!);
+    assert.match(await hello.text(), /<h1>Hello!<\/h1>/);
+    const missing = await fetch(`${url}other`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /Oops!/);
+  } finally {
+    await stop(run);
+  }
+});
