@@ -37,6 +37,21 @@ interface CpuProfile {
   endTime: number;
 }
 
+/** When the load ran, in µs of CLOCK_MONOTONIC (what process.hrtime reads, and what V8 stamps its
+ * profiles with on Linux). */
+export interface LoadWindow {
+  startUs: number;
+  endUs: number;
+}
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** The load window, if this profile's clock is the same as ours (V8 on Linux: yes; Bun's profiler may
+ * use another origin, in which case the whole profile is used, start-up included). */
+function windowFor(profile: CpuProfile, window: LoadWindow): LoadWindow | undefined {
+  return profile.startTime <= window.endUs && profile.endTime >= window.startUs ? window : undefined;
+}
+
 export interface SelfTime {
   name: string;
   selfMs: number;
@@ -44,14 +59,18 @@ export interface SelfTime {
 }
 
 /** Self time per function (same name and source line merged), from a Chrome .cpuprofile: each sample
- * is charged to the node it landed in, weighted by the time until the next sample. */
-export function selfTimes(profile: CpuProfile): { rows: SelfTime[]; busyMs: number; idleMs: number } {
+ * is charged to the node it landed in, weighted by the time until the next sample. With `window`
+ * (µs, same clock as the profile's timestamps), only samples inside it count. */
+export function selfTimes(profile: CpuProfile, window?: LoadWindow): { rows: SelfTime[]; busyMs: number; idleMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const micros = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   if (samples.length > 0) {
+    let at = profile.startTime;
     for (let i = 0; i < samples.length; i++) {
+      at += deltas[i] ?? 0;
+      if (window && (at < window.startUs || at > window.endUs)) continue;
       const next = deltas[i + 1] ?? 0;
       micros.set(samples[i]!, (micros.get(samples[i]!) ?? 0) + Math.max(0, next));
     }
@@ -78,9 +97,12 @@ export function selfTimes(profile: CpuProfile): { rows: SelfTime[]; busyMs: numb
   return { rows, busyMs: busyUs / 1000, idleMs: idleUs / 1000 };
 }
 
-function printTop(file: string, top: number): void {
-  const { rows, busyMs, idleMs } = selfTimes(JSON.parse(readFileSync(file, "utf8")) as CpuProfile);
-  console.log(`\n${file.replace(REPO_ROOT, "")}: ${busyMs.toFixed(0)} ms busy, ${idleMs.toFixed(0)} ms idle; top ${top} by self time (% of busy)`);
+function printTop(file: string, top: number, load: LoadWindow): void {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const window = windowFor(profile, load);
+  const { rows, busyMs, idleMs } = selfTimes(profile, window);
+  const scope = window ? "during the load" : "whole process (clock not comparable: start-up included)";
+  console.log(`\n${file.replace(REPO_ROOT, "")}: ${scope}, ${busyMs.toFixed(0)} ms busy, ${idleMs.toFixed(0)} ms idle; top ${top} by self time (% of busy)`);
   console.log("| self ms | % | function |\n| ---: | ---: | --- |");
   for (const r of rows.slice(0, top)) console.log(`| ${r.selfMs.toFixed(1)} | ${r.percent.toFixed(1)} | ${r.name.replace(/\|/g, "\\|")} |`);
 }
@@ -107,12 +129,14 @@ export async function profileMain(argv: string[]): Promise<void> {
   try {
     const server = await startServer({ runtime, kind }, env, dir);
     console.log(`profile: ${server.label} under "${sc.title}" for ${durationS} s (profile in ${dir.replace(REPO_ROOT, "")})`);
+    const load: LoadWindow = { startUs: monotonicUs(), endUs: Infinity };
     try {
       const wrk = await runWrk(server.origin + sc.path, {
         connections: DEFAULTS.connections, threads: 1, durationS, pipeline: sc.pipeline, method: sc.method, body: sc.body,
       });
       console.log(`profile: ${Math.round(wrk.rps)} req/s (slower than unprofiled), ${wrk.errorCount} errors`);
     } finally {
+      load.endUs = monotonicUs();
       await server.stop();
     }
     const started = Date.now();
@@ -124,7 +148,7 @@ export async function profileMain(argv: string[]): Promise<void> {
     }
     if (files.length === 0) throw new Error(`profile: no .cpuprofile written in ${dir}`);
     await sleep(500); // worker threads may write theirs a little later
-    for (const f of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) printTop(join(dir, f), top);
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) printTop(join(dir, f), top, load);
   } finally {
     rmSync(staticDir, { recursive: true, force: true });
   }
