@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { RUNTIME } from "./fixtures/runtime.ts";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const BIN = fileURLToPath(new URL("../bin/weft.mjs", import.meta.url));
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url).href);
+const BIN = fileURLToPath(new URL("../bin/weft.mjs", import.meta.url).href);
 const START_TIMEOUT_MS = 20_000;
 
 function cliCommand(args: string[]): [string, string[]] {

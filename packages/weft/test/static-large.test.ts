@@ -28,7 +28,7 @@ before(async () => {
   const handle = await open(join(dir, "big.bin"), "w");
   await handle.truncate(GIB);
   await handle.close();
-  const [cmd, args] = runtimeArgs(fileURLToPath(new URL("./fixtures/static-server.ts", import.meta.url)));
+  const [cmd, args] = runtimeArgs(fileURLToPath(new URL("./fixtures/static-server.ts", import.meta.url).href));
   child = spawn(cmd, [...args, dir], { stdio: ["ignore", "pipe", "inherit"] });
   port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("static server child did not start")), START_TIMEOUT_MS);
