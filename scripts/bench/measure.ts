@@ -126,8 +126,9 @@ export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions):
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { row, role, server } of entries) {
         const { wrk, cpuUsPerReq } = await load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.durationS });
-        row.samples.push({ round, role, server: server.label, value: wrk.rps, rps: wrk.rps, cpuUsPerReq, p99Ms: wrk.latencyUs.p99 / 1000, errors: wrk.errorCount });
-        log(`round ${round} ${server.label}: ${Math.round(wrk.rps)} req/s, p99 ${(wrk.latencyUs.p99 / 1000).toFixed(2)} ms, ${cpuUsPerReq.toFixed(1)} µs CPU/req${wrk.errorCount ? `, ${wrk.errorCount} errors` : ""}`);
+        const errorKinds = wrk.errorCount ? { ...wrk.errors } : undefined;
+        row.samples.push({ round, role, server: server.label, value: wrk.rps, rps: wrk.rps, cpuUsPerReq, p99Ms: wrk.latencyUs.p99 / 1000, errors: wrk.errorCount, errorKinds });
+        log(`round ${round} ${server.label}: ${Math.round(wrk.rps)} req/s, p99 ${(wrk.latencyUs.p99 / 1000).toFixed(2)} ms, ${cpuUsPerReq.toFixed(1)} µs CPU/req${wrk.errorCount ? `, errors ${JSON.stringify(wrk.errors)}` : ""}`);
       }
     }
   } finally {

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { checkRoute } from "./measure.ts";
 import { RUNTIMES, type RuntimeName, type ServerKind, startServer } from "./proc.ts";
 import { SCENARIOS, type ThroughputScenario } from "./scenarios.ts";
 import { DEFAULT_CPU_ITERS, STATIC_NAME, staticFileBytes } from "./servers/content.ts";
@@ -129,6 +130,8 @@ export async function profileMain(argv: string[]): Promise<void> {
   try {
     const server = await startServer({ runtime, kind }, env, dir);
     console.log(`profile: ${server.label} under "${sc.title}" for ${durationS} s (profile in ${dir.replace(REPO_ROOT, "")})`);
+    const problems = (await Promise.all(["/", sc.path].map((p) => checkRoute(server, p, DEFAULT_CPU_ITERS)))).flat();
+    if (problems.length > 0) console.log(`profile: warning: wrong answers, the profile shows an error path: ${problems.join("; ")}`);
     const load: LoadWindow = { startUs: monotonicUs(), endUs: Infinity };
     try {
       const wrk = await runWrk(server.origin + sc.path, {

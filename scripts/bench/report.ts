@@ -15,6 +15,8 @@ export interface Sample {
   p99Ms?: number;
   /** wrk errors (connect/read/write/timeout/status ≥ 400) or connections that failed. */
   errors?: number;
+  /** wrk's error counts by kind, when there were any. */
+  errorKinds?: Record<string, number>;
 }
 
 /** All samples of one scenario on one runtime: weft's variant against its baseline. */
