@@ -79,7 +79,7 @@ async function startChecked(spec: ServerSpec, paths: string[], opts: BenchOption
     log(`! ${row.problems.at(-1)}`);
     return null;
   }
-  const problems = (await Promise.all(paths.map((p) => checkRoute(server, p, opts.cpuIterations)))).flat();
+  const problems = (await Promise.all([...new Set(paths)].map((p) => checkRoute(server, p, opts.cpuIterations)))).flat();
   if (problems.length > 0) {
     row.problems.push(...problems);
     log(`! ${problems.join("; ")}`);
@@ -96,6 +96,18 @@ async function load(server: RunningServer, url: string, options: Parameters<type
   const cpu1 = server.cpuSeconds();
   await sleep(SETTLE_MS);
   return { wrk, cpuUsPerReq: wrk.requests > 0 ? ((cpu1 - cpu0) * 1e6) / wrk.requests : NaN };
+}
+
+/** Run one measurement; if it throws (wrk failed, the server died), record why and go on. */
+async function attempt<T>(row: Row, server: RunningServer, measure: () => Promise<T>): Promise<T | null> {
+  try {
+    return await measure();
+  } catch (error) {
+    const why = `${server.label}: ${(error as Error).message.split("\n")[0]}`;
+    row.problems.push(why);
+    log(`! ${why}`);
+    return null;
+  }
 }
 
 function newRow(id: string, title: string, runtime: RuntimeName, unit: Row["unit"], weftLabel: string, baselineLabel: string): Row {
@@ -125,7 +137,9 @@ export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions):
     }
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { row, role, server } of entries) {
-        const { wrk, cpuUsPerReq } = await load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.durationS });
+        const measured = await attempt(row, server, () => load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.durationS }));
+        if (!measured) continue;
+        const { wrk, cpuUsPerReq } = measured;
         const errorKinds = wrk.errorCount ? { ...wrk.errors } : undefined;
         row.samples.push({ round, role, server: server.label, value: wrk.rps, rps: wrk.rps, cpuUsPerReq, p99Ms: wrk.latencyUs.p99 / 1000, errors: wrk.errorCount, errorKinds });
         log(`round ${round} ${server.label}: ${Math.round(wrk.rps)} req/s, p99 ${(wrk.latencyUs.p99 / 1000).toFixed(2)} ms, ${cpuUsPerReq.toFixed(1)} µs CPU/req${wrk.errorCount ? `, errors ${JSON.stringify(wrk.errors)}` : ""}`);
@@ -259,11 +273,13 @@ export async function runBlocked(sc: BlockedScenario, opts: BenchOptions): Promi
     }
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { row, server } of entries) {
-        const free = await load(server, server.origin + "/", { ...wrkOptions, durationS: opts.durationS });
+        const free = await attempt(row, server, () => load(server, server.origin + "/", { ...wrkOptions, durationS: opts.durationS }));
+        if (!free) continue;
         const blockers = startBlockers(server.origin, BLOCKED_WORKERS, BLOCK_SLEEP_MS);
         await sleep(BLOCKERS_LEAD_MS);
-        const blocked = await load(server, server.origin + "/", { ...wrkOptions, durationS: opts.durationS });
+        const blocked = await attempt(row, server, () => load(server, server.origin + "/", { ...wrkOptions, durationS: opts.durationS }));
         const sleeps = await blockers.stop();
+        if (!blocked) continue;
         for (const [role, m] of [["baseline", free], ["weft", blocked]] as const) {
           const p99Ms = m.wrk.latencyUs.p99 / 1000;
           row.samples.push({ round, role, server: server.label, value: p99Ms, p99Ms, rps: m.wrk.rps, cpuUsPerReq: m.cpuUsPerReq, errors: m.wrk.errorCount });

@@ -130,7 +130,7 @@ export async function profileMain(argv: string[]): Promise<void> {
   try {
     const server = await startServer({ runtime, kind }, env, dir);
     console.log(`profile: ${server.label} under "${sc.title}" for ${durationS} s (profile in ${dir.replace(REPO_ROOT, "")})`);
-    const problems = (await Promise.all(["/", sc.path].map((p) => checkRoute(server, p, DEFAULT_CPU_ITERS)))).flat();
+    const problems = (await Promise.all([...new Set(["/", sc.path])].map((p) => checkRoute(server, p, DEFAULT_CPU_ITERS)))).flat();
     if (problems.length > 0) console.log(`profile: warning: wrong answers, the profile shows an error path: ${problems.join("; ")}`);
     const load: LoadWindow = { startUs: monotonicUs(), endUs: Infinity };
     try {

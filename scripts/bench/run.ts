@@ -116,9 +116,14 @@ async function main(): Promise<void> {
   try {
     for (const sc of scenarios) {
       console.log(`\n${sc.title} [${sc.id}]`);
-      if (sc.kind === "throughput") rows.push(...(await runThroughput(sc, opts)));
-      else if (sc.kind === "idle") rows.push(...(await runIdle(sc, opts)));
-      else rows.push(...(await runBlocked(sc, opts)));
+      try {
+        if (sc.kind === "throughput") rows.push(...(await runThroughput(sc, opts)));
+        else if (sc.kind === "idle") rows.push(...(await runIdle(sc, opts)));
+        else rows.push(...(await runBlocked(sc, opts)));
+      } catch (error) {
+        // One broken scenario must not cost the others' results.
+        console.log(`  ! ${sc.id} failed: ${(error as Error).message}`);
+      }
     }
   } finally {
     rmSync(staticDir, { recursive: true, force: true });
