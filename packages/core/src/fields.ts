@@ -80,38 +80,61 @@ export class Fields {
 
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
+const FIRST_NON_ASCII = 0x80;
+
+/** Flags scanFieldLine sets in `out[FIELD_FLAGS]`. */
+export const NAME_HAS_UPPER = 1;
+export const VALUE_HAS_NON_ASCII = 2;
+/** Indexes into scanFieldLine's `out`. */
+export const NAME_END = 0;
+export const VALUE_START = 1;
+export const VALUE_END = 2;
+export const FIELD_FLAGS = 3;
 
 /**
- * Parse one field line, bytes [start, end) with its line terminator already removed, and append it to
- * `fields`. Returns null, or the kind of error (RFC 9112 §5):
+ * Check one field line, bytes [start, end) with its line terminator already removed, without decoding
+ * it: on success write the name end, the OWS-trimmed value bounds and flags into `out` and return null;
+ * else return the kind of error (RFC 9112 §5):
  * - a line starting with SP/HTAB is obsolete line folding (§5.2), refused: "obs_fold";
  * - the name must be a non-empty token and be followed directly by ":" (§5.1: no whitespace between
  *   name and colon, "a server MUST reject"): "bad_field_name";
  * - the value, OWS-trimmed, may hold only HTAB, SP, VCHAR and obs-text: "bad_field_value".
  */
-export function parseFieldLine(bytes: Uint8Array, start: number, end: number, fields: Fields): HttpErrorKind | null {
+export function scanFieldLine(bytes: Uint8Array, start: number, end: number, out: number[]): HttpErrorKind | null {
   const first = bytes[start]!;
   if (first === SP || first === HTAB) return "obs_fold";
+  let flags = 0;
   let i = start;
-  let hasUpper = false;
   for (; i < end; i++) {
     const b = bytes[i]!;
     if (TCHAR[b] === 0) break;
-    if (b >= UPPER_A && b <= UPPER_Z) hasUpper = true;
+    if (b >= UPPER_A && b <= UPPER_Z) flags |= NAME_HAS_UPPER;
   }
   if (i === start || i === end || bytes[i] !== COLON) return "bad_field_name";
-  const colon = i;
-  // Leading OWS of the value.
-  let v = colon + 1;
+  let v = i + 1;
   while (v < end && (bytes[v] === SP || bytes[v] === HTAB)) v++;
-  // Trailing OWS.
   let e = end;
   while (e > v && (bytes[e - 1] === SP || bytes[e - 1] === HTAB)) e--;
-  for (let j = v; j < e; j++) if (FIELD_VALUE_CHAR[bytes[j]!] === 0) return "bad_field_value";
-  // One decode for name and value together, then two slices: fewer calls into the decoder.
-  const text = latin1(bytes, start, e);
-  const name = text.slice(0, colon - start);
-  const value = v < e ? text.slice(v - start) : "";
-  fields.append(name, value, hasUpper ? name.toLowerCase() : name);
+  for (let j = v; j < e; j++) {
+    const b = bytes[j]!;
+    if (FIELD_VALUE_CHAR[b] === 0) return "bad_field_value";
+    if (b >= FIRST_NON_ASCII) flags |= VALUE_HAS_NON_ASCII;
+  }
+  out[NAME_END] = i;
+  out[VALUE_START] = v;
+  out[VALUE_END] = e;
+  out[FIELD_FLAGS] = flags;
+  return null;
+}
+
+const scratch = [0, 0, 0, 0];
+
+/** scanFieldLine, then decode and append the field to `fields` (for callers holding one line). */
+export function parseFieldLine(bytes: Uint8Array, start: number, end: number, fields: Fields): HttpErrorKind | null {
+  const error = scanFieldLine(bytes, start, end, scratch);
+  if (error !== null) return error;
+  const name = latin1(bytes, start, scratch[NAME_END]!);
+  const value = latin1(bytes, scratch[VALUE_START]!, scratch[VALUE_END]!);
+  fields.append(name, value, (scratch[FIELD_FLAGS]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
   return null;
 }

@@ -31,14 +31,14 @@
 // Limits come from options.ts (Limits); leading empty lines before a request line (RFC 9112 §2.2 says
 // a server SHOULD ignore at least one) are ignored up to maxRequestLineBytes bytes of them in total.
 
-import { CR, HTAB, HEX_VALUE, LF, SEMICOLON, SP, DEL } from "./bytes.ts";
+import { CR, DEL, HEX_VALUE, HTAB, LF, SEMICOLON, SP, latin1 } from "./bytes.ts";
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
-import { Fields, parseFieldLine } from "./fields.ts";
+import { FIELD_FLAGS, Fields, NAME_END, NAME_HAS_UPPER, VALUE_END, VALUE_HAS_NON_ASCII, VALUE_START, scanFieldLine } from "./fields.ts";
 import { resolveLeniency, resolveLimits } from "./options.ts";
 import type { Leniency, Limits } from "./options.ts";
 import { interpretHead, parseRequestLine } from "./request-head.ts";
-import type { BodyKind, RequestLine, TargetForm } from "./request-head.ts";
+import type { BodyKind, RequestLineSpans, TargetForm } from "./request-head.ts";
 
 export { Fields } from "./fields.ts";
 export type { BodyKind, TargetForm } from "./request-head.ts";
@@ -115,39 +115,69 @@ const S_CHUNK_DATA_LF = 7;
 const S_TRAILERS = 8; // trailer section lines after the last chunk, up to the empty line (§7.1.2)
 const S_DEAD = 9; // after onError or finish()
 
+// What one complete line did to its section (head or trailer section).
+const LINE_NEXT = 0; // examined; the section goes on
+const LINE_DROP = 1; // an empty line before the request line: forget it
+const LINE_DONE = 2; // the empty line ending the section: the section was handed out
+const LINE_FAIL = 3; // refused (onError called)
+
 /** Hex digits accepted in one chunk-size. 16 digits cover any 64-bit size; the bound only stops an
  * endless run of leading zeros (the value itself is guarded against overflow separately). */
 const MAX_CHUNK_SIZE_DIGITS = 16;
-/** A line buffer starts this small and grows (doubling) up to the limits: most heads arrive whole and
- * never touch it, and idle connections should stay cheap. */
-const INITIAL_LINE_BUFFER = 256;
+/** The section buffer starts this small and grows (doubling) up to its cap: most heads arrive whole
+ * and never touch it, and idle connections should stay cheap. */
+const INITIAL_SECTION_BUFFER = 1024;
+/** Numbers stored per field line in `spans`: start, name end, value start, value end, flags. */
+const SPAN = 5;
+
+/** Request lines and field names are ASCII, and most values are: one UTF-8 decoder call (which is
+ * exact for ASCII) reads a whole head. Heads with obs-text go through the exact latin1 path. */
+const ASCII = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
 
 class RequestParser implements Parser {
   private readonly cb: ParserCallbacks;
   private readonly limits: Limits;
   private readonly allowBareLf: boolean;
-  /** Largest line the buffer must hold: the biggest line limit, plus room for CRLF. */
-  private readonly lineCap: number;
+  /** Most bytes a section can need in the buffer: leading empty lines are dropped, so a head is at
+   * most a request line and its CRLF, the field section and the final CRLF; a trailer section its
+   * limit and final CRLF. A partial line that would pass this has already broken a limit. */
+  private readonly sectionCap: number;
 
   private state = S_HEAD;
   private paused = false;
   private dead = false;
   /** Set by onError only (finish() also stops the parser but is not a failure). */
   private errored = false;
+  /** From a request line until that message's onEnd (for `idle`). */
+  private inMessage = false;
 
-  /** Bytes of a line split across chunks, waiting for its LF. */
-  private buf = new Uint8Array(0);
-  private partial = 0;
-
-  // Per-message head state.
-  /** The request line of the head being read, once seen; null before it. */
-  private line: RequestLine | null = null;
-  private fields = new Fields();
+  // The section being read (the head, or the trailer section). Lines are examined once, as they
+  // complete; what they hold is recorded as offsets relative to the section's first byte and decoded
+  // in one go when the section ends. A section that fits in the chunk it started in is read in place;
+  // one that spans chunks is copied into `sec` (bounded by sectionCap) and read there.
+  private sec = NO_BYTES;
+  /** Bytes of the section held in `sec`. */
+  private secLen = 0;
+  /** True when the section lives in `sec` (it began in an earlier chunk). */
+  private buffered = false;
+  /** Offset in the current chunk of the section's first byte (when not buffered). */
+  private secStart = 0;
+  /** Section-relative offset where the current (incomplete) line starts. */
+  private lineStart = 0;
+  /** The request line's offsets, section-relative; null until seen. */
+  private line: RequestLineSpans | null = null;
+  /** SPAN numbers per field line, section-relative. */
+  private readonly spans: number[] = [];
+  private readonly scan = [0, 0, 0, 0];
+  /** Some value holds obs-text: decode this section byte for byte. */
+  private nonAscii = false;
   /** Bytes of field lines so far (for maxHeaderBytes). */
   private fieldBytes = 0;
   private headBytes = 0;
   /** Bytes of empty lines received before this request line (RFC 9112 §2.2), bounded. */
   private leadingBytes = 0;
+  private trailerBytes = 0;
 
   // Body state.
   /** Bytes left in a Content-Length body or in the current chunk. */
@@ -158,19 +188,18 @@ class RequestParser implements Parser {
   private chunkExtBytes = 0;
   /** Set once a chunk-ext has started with ";" (before it only BWS may appear). */
   private chunkExtStarted = false;
-  private trailers: Fields | null = null;
-  private trailerBytes = 0;
 
   constructor(cb: ParserCallbacks, limits: Limits, leniency: Leniency) {
     this.cb = cb;
     this.limits = limits;
     this.allowBareLf = leniency.allowBareLf;
-    this.lineCap = Math.max(limits.maxRequestLineBytes, limits.maxHeaderBytes, limits.maxTrailerBytes) + 2;
+    this.sectionCap = Math.max(limits.maxRequestLineBytes + limits.maxHeaderBytes + 4, limits.maxTrailerBytes + 2);
   }
 
   get idle(): boolean {
-    if (this.state !== S_HEAD || this.line !== null || this.dead) return false;
-    return this.partial === 0 || (this.partial === 1 && this.buf[0] === CR);
+    if (this.state !== S_HEAD || this.inMessage || this.dead) return false;
+    // Only leading empty lines are dropped; what is held is the start of a request line.
+    return !this.buffered || this.secLen === 0 || (this.secLen === 1 && this.sec[0] === CR);
   }
 
   get failed(): boolean {
@@ -201,14 +230,13 @@ class RequestParser implements Parser {
       switch (this.state) {
         case S_HEAD:
         case S_TRAILERS:
-          pos = this.readLines(chunk, pos, end);
+          pos = this.readSection(chunk, pos, end);
           break;
         case S_BODY: {
           const n = Math.min(this.remaining, end - pos);
           this.remaining -= n;
           const view = chunk.subarray(pos, pos + n);
           pos += n;
-          if (this.remaining === 0) this.state = S_HEAD; // before the callback: `idle` is right in it
           this.cb.onBody(view);
           if (this.remaining === 0) this.endMessage(null);
           break;
@@ -231,122 +259,205 @@ class RequestParser implements Parser {
     return end;
   }
 
-  private fail(kind: HttpErrorKind): void {
+  private fail(kind: HttpErrorKind): number {
     this.state = S_DEAD;
     this.dead = true;
     this.errored = true;
     this.cb.onError(new HttpError(kind));
+    return LINE_FAIL;
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Lines: the head and the trailer section.
+  // Sections: the head and the trailer section, line by line.
 
-  /** Read complete lines from chunk[pos, end); keep a trailing partial line. Returns the new position;
-   * stops early when the state leaves line mode, the parser dies, or a callback pauses. */
-  private readLines(chunk: Uint8Array, pos: number, end: number): number {
+  /** Read lines of the current section from chunk[pos, end). Returns the new position; stops early
+   * when a section ends and the state leaves line mode, the parser dies, or a callback pauses. */
+  private readSection(chunk: Uint8Array, pos: number, end: number): number {
+    if (!this.buffered) {
+      this.secStart = pos;
+      this.lineStart = 0;
+    }
     while (pos < end) {
-      const lf = chunk.indexOf(LF, pos);
-      if (lf === -1) {
-        this.keep(chunk, pos, end);
+      let lf = pos;
+      while (lf < end && chunk[lf] !== LF) lf++;
+      if (lf === end) {
+        // An incomplete line: keep the section (or its new bytes) for the next chunk.
+        if (this.buffered) this.append(chunk, pos, end);
+        else this.append(chunk, this.secStart, end);
+        this.checkPartialLine();
         return end;
       }
-      let bytes = chunk;
-      let start = pos;
-      let stop = lf;
-      if (this.partial > 0) {
-        if (!this.keep(chunk, pos, lf)) return end;
-        bytes = this.buf;
-        start = 0;
-        stop = this.partial;
+      let outcome: number;
+      if (this.buffered) {
+        if (!this.append(chunk, pos, lf + 1)) return this.checkPartialLine(), end;
+        outcome = this.sectionLine(this.sec, 0, this.lineStart, this.secLen - 1);
+      } else {
+        outcome = this.sectionLine(chunk, this.secStart, this.secStart + this.lineStart, lf);
       }
       pos = lf + 1;
-      this.partial = 0;
-      if (this.state === S_HEAD) this.headLine(bytes, start, stop);
-      else this.trailerLine(bytes, start, stop);
+      if (outcome === LINE_NEXT) {
+        this.lineStart = this.buffered ? this.secLen : pos - this.secStart;
+        continue;
+      }
+      if (outcome === LINE_FAIL) return end;
+      // LINE_DROP or LINE_DONE: nothing of the section is kept; read the rest in place.
+      this.buffered = false;
+      this.secLen = 0;
+      this.secStart = pos;
+      this.lineStart = 0;
       if (this.dead || this.paused || (this.state !== S_HEAD && this.state !== S_TRAILERS)) return pos;
     }
+    // The chunk ended on a line boundary inside a section: keep what was read of it.
+    if (!this.buffered && pos > this.secStart) this.append(chunk, this.secStart, pos);
     return pos;
   }
 
-  /** Append chunk[from, to) to the partial line, never past lineCap. Returns false (after onError) when
-   * the partial line is already known to break a size limit: the same verdict a complete line would
-   * get, so chunking never changes the result. */
-  private keep(chunk: Uint8Array, from: number, to: number): boolean {
-    const take = Math.min(to - from, this.lineCap - this.partial);
-    const need = this.partial + take;
-    if (need > this.buf.length) {
-      let size = Math.max(this.buf.length * 2, INITIAL_LINE_BUFFER);
+  /** Copy chunk[from, to) after the section's bytes in `sec`, never past sectionCap (the buffer grows by
+   * doubling). Returns false when it had to stop at the cap: a limit is then broken. */
+  private append(chunk: Uint8Array, from: number, to: number): boolean {
+    const take = Math.min(to - from, this.sectionCap - this.secLen);
+    const need = this.secLen + take;
+    if (need > this.sec.length) {
+      let size = Math.max(this.sec.length * 2, INITIAL_SECTION_BUFFER);
       while (size < need) size *= 2;
-      const grown = new Uint8Array(Math.min(size, this.lineCap));
-      grown.set(this.buf.subarray(0, this.partial));
-      this.buf = grown;
+      const grown = new Uint8Array(Math.min(size, this.sectionCap));
+      grown.set(this.sec.subarray(0, this.secLen));
+      this.sec = grown;
     }
-    this.buf.set(chunk.subarray(from, from + take), this.partial);
-    this.partial = need;
-    const b = this.partial;
-    const buf = this.buf;
-    // An "\r" alone may still become an empty line, which no size limit counts.
-    if (b === 1 && buf[0] === CR) return true;
-    const limits = this.limits;
-    if (this.state === S_TRAILERS) {
-      if (this.trailerBytes + b + 1 > limits.maxTrailerBytes) return this.fail("trailers_too_large"), false;
-    } else if (this.line !== null) {
-      if (this.fieldBytes + b + 1 > limits.maxHeaderBytes) return this.fail("headers_too_large"), false;
-    } else {
-      // The content (without a final CR that may turn out to be the terminator) is already too long.
-      const content = buf[b - 1] === CR ? b - 1 : b;
-      if (content > limits.maxRequestLineBytes) return this.fail(longLineKind(buf, 0, limits.maxRequestLineBytes)), false;
-    }
-    if (take < to - from) return this.fail("headers_too_large"), false; // unreachable: a check above fires first
-    return true;
+    this.sec.set(chunk.subarray(from, from + take), this.secLen);
+    this.secLen = need;
+    this.buffered = true;
+    return take === to - from;
   }
 
-  /** One complete head line, bytes [start, stop) where stop is the LF. */
-  private headLine(bytes: Uint8Array, start: number, stop: number): void {
-    const raw = stop - start;
-    const crlf = raw > 0 && bytes[stop - 1] === CR;
-    const contentEnd = crlf ? stop - 1 : stop;
+  /** Judge the incomplete line at the end of `sec` against the size limits: the same verdict its
+   * complete form would get, so chunking never changes the result. */
+  private checkPartialLine(): void {
+    if (this.dead) return;
+    const sec = this.sec;
+    const start = this.lineStart;
+    const b = this.secLen - start;
+    // An "\r" alone may still become an empty line, which no size limit counts.
+    if (b === 0 || (b === 1 && sec[start] === CR)) return;
     const limits = this.limits;
+    if (this.state === S_TRAILERS) {
+      if (this.trailerBytes + b + 1 > limits.maxTrailerBytes) this.fail("trailers_too_large");
+    } else if (this.line !== null) {
+      if (this.fieldBytes + b + 1 > limits.maxHeaderBytes) this.fail("headers_too_large");
+    } else {
+      // The content (without a final CR that may turn out to be the terminator) is already too long.
+      const content = sec[this.secLen - 1] === CR ? b - 1 : b;
+      if (content > limits.maxRequestLineBytes) this.fail(longLineKind(sec, start, limits.maxRequestLineBytes));
+    }
+    // Unreachable when the cap is right: a check above fires before the buffer fills up.
+    if (!this.dead && this.secLen === this.sectionCap) this.fail("headers_too_large");
+  }
+
+  /** One complete line of the current section: bytes [start, lf) of `bytes`, whose section starts at
+   * `base`. */
+  private sectionLine(bytes: Uint8Array, base: number, start: number, lf: number): number {
+    const raw = lf - start;
+    const crlf = raw > 0 && bytes[lf - 1] === CR;
+    const end = crlf ? lf - 1 : lf;
+    const limits = this.limits;
+
+    if (this.state === S_TRAILERS) {
+      // Trailers are part of chunked framing: a bare LF is refused even with allowBareLf.
+      if (!crlf) return this.fail("bare_lf");
+      if (end === start) return this.completeTrailers(bytes, base);
+      if (this.trailerBytes + raw + 1 > limits.maxTrailerBytes) return this.fail("trailers_too_large");
+      if (this.spans.length >= limits.maxHeaderCount * SPAN) return this.fail("trailers_too_large");
+      if (scanFieldLine(bytes, start, end, this.scan) !== null) return this.fail("bad_trailer");
+      this.addSpan(start, base);
+      this.trailerBytes += raw + 1;
+      return LINE_NEXT;
+    }
+
     if (this.line === null) {
-      if (contentEnd === start) {
+      if (end === start) {
         // RFC 9112 §2.2: ignore empty lines before the request line (robustness for clients that send
-        // an extra CRLF after a body), but only so many of them.
+        // an extra CRLF after a body), but only so many bytes of them.
         if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
         this.leadingBytes += raw + 1;
-        if (this.leadingBytes > limits.maxRequestLineBytes) this.fail("bad_request_line");
-        return;
+        if (this.leadingBytes > limits.maxRequestLineBytes) return this.fail("bad_request_line");
+        return LINE_DROP;
       }
-      if (contentEnd - start > limits.maxRequestLineBytes) {
-        return this.fail(longLineKind(bytes, start, limits.maxRequestLineBytes));
-      }
+      if (end - start > limits.maxRequestLineBytes) return this.fail(longLineKind(bytes, start, limits.maxRequestLineBytes));
       if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
-      const line = parseRequestLine(bytes, start, contentEnd);
+      const line = parseRequestLine(bytes, start, end);
       if (typeof line === "string") return this.fail(line);
       this.line = line;
+      // parseRequestLine's offsets are absolute in `bytes`; keep them section-relative.
+      line.methodEnd -= base;
+      line.targetStart -= base;
+      line.targetEnd -= base;
+      this.inMessage = true;
       this.headBytes = raw + 1;
-      return;
+      return LINE_NEXT;
     }
-    if (contentEnd === start) {
+
+    if (end === start) {
       if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
       this.headBytes += raw + 1;
-      return this.completeHead(this.line);
+      return this.completeHead(bytes, base, this.line);
     }
     if (this.fieldBytes + raw + 1 > limits.maxHeaderBytes) return this.fail("headers_too_large");
     if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
-    if (this.fields.length >= limits.maxHeaderCount) return this.fail("too_many_headers");
-    const error = parseFieldLine(bytes, start, contentEnd, this.fields);
+    if (this.spans.length >= limits.maxHeaderCount * SPAN) return this.fail("too_many_headers");
+    const error = scanFieldLine(bytes, start, end, this.scan);
     if (error !== null) return this.fail(error);
+    this.addSpan(start, base);
     this.fieldBytes += raw + 1;
     this.headBytes += raw + 1;
+    return LINE_NEXT;
   }
 
-  private completeHead(line: RequestLine): void {
-    const fields = this.fields;
-    const meaning = interpretHead(line, fields, this.limits);
+  /** Record the field line just scanned, bytes from `start`, section starting at `base` (the offsets
+   * in `scan` are absolute in the line's bytes; spans are section-relative). */
+  private addSpan(start: number, base: number): void {
+    const scan = this.scan;
+    const flags = scan[FIELD_FLAGS]!;
+    this.spans.push(start - base, scan[NAME_END]! - base, scan[VALUE_START]! - base, scan[VALUE_END]! - base, flags);
+    if ((flags & VALUE_HAS_NON_ASCII) !== 0) this.nonAscii = true;
+  }
+
+  /** Decode section bytes [from, to) (section-relative) of `bytes` whose section starts at `base`. */
+  private decode(bytes: Uint8Array, base: number, from: number, to: number): string {
+    if (this.nonAscii) return latin1(bytes, base + from, base + to);
+    if (base + from === 0 && base + to === bytes.length) return ASCII.decode(bytes);
+    return ASCII.decode(bytes.subarray(base + from, base + to));
+  }
+
+  /** Fields from the recorded spans; `text` holds the section from relative offset `offset`. */
+  private buildFields(text: string, offset: number): Fields {
+    const fields = new Fields();
+    const spans = this.spans;
+    for (let i = 0; i < spans.length; i += SPAN) {
+      const name = text.slice(spans[i]! - offset, spans[i + 1]! - offset);
+      const value = text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset);
+      fields.append(name, value, (spans[i + 4]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
+    }
+    return fields;
+  }
+
+  private completeHead(bytes: Uint8Array, base: number, line: RequestLineSpans): number {
+    // The request line starts the section (leading empty lines were dropped): decode from 0 to the end
+    // of the last field value.
+    const spans = this.spans;
+    const last = spans.length > 0 ? spans[spans.length - 2]! : line.targetEnd;
+    const text = this.decode(bytes, base, 0, last);
+    const fields = this.buildFields(text, 0);
+    const requestLine = {
+      method: text.slice(0, line.methodEnd),
+      target: text.slice(line.targetStart, line.targetEnd),
+      targetForm: line.targetForm,
+      versionMinor: line.versionMinor,
+    };
+    const meaning = interpretHead(requestLine, fields, this.limits);
     if (typeof meaning === "string") return this.fail(meaning);
     const head: RequestHead = {
-      method: line.method,
-      target: line.target,
+      method: requestLine.method,
+      target: requestLine.target,
       targetForm: line.targetForm,
       versionMinor: line.versionMinor,
       fields,
@@ -357,13 +468,12 @@ class RequestParser implements Parser {
       contentLength: meaning.contentLength,
       headBytes: this.headBytes,
     };
-    // Reset the head state for the next message before any callback runs.
-    this.fields = new Fields();
+    // Reset the section for what follows before any callback runs.
+    this.resetSection();
     this.fieldBytes = 0;
     this.headBytes = 0;
     this.leadingBytes = 0;
     if (meaning.bodyKind === "chunked") {
-      this.state = S_CHUNK_SIZE;
       this.bodyTotal = 0;
       this.startChunkSize();
       this.cb.onHead(head);
@@ -376,31 +486,35 @@ class RequestParser implements Parser {
       this.cb.onHead(head);
       this.endMessage(null);
     }
+    return LINE_DONE;
+  }
+
+  private completeTrailers(bytes: Uint8Array, base: number): number {
+    const spans = this.spans;
+    let trailers: Fields | null = null;
+    if (spans.length > 0) {
+      const from = spans[0]!;
+      trailers = this.buildFields(this.decode(bytes, base, from, spans[spans.length - 2]!), from);
+    }
+    this.resetSection();
+    this.endMessage(trailers);
+    return LINE_DONE;
+  }
+
+  /** Forget the section just handed out (before any callback runs, so `idle` is right inside them). */
+  private resetSection(): void {
+    this.buffered = false;
+    this.secLen = 0;
+    this.lineStart = 0;
+    this.line = null;
+    this.spans.length = 0;
+    this.nonAscii = false;
   }
 
   private endMessage(trailers: Fields | null): void {
     this.state = S_HEAD;
-    this.line = null;
-    this.trailers = null;
+    this.inMessage = false;
     this.cb.onEnd(trailers);
-  }
-
-  /** One complete trailer line (RFC 9112 §7.1.2), bytes [start, stop) where stop is the LF. Trailers
-   * are part of chunked framing: a bare LF is refused even with allowBareLf. */
-  private trailerLine(bytes: Uint8Array, start: number, stop: number): void {
-    const raw = stop - start;
-    const crlf = raw > 0 && bytes[stop - 1] === CR;
-    if (raw === 0 || (raw === 1 && crlf)) {
-      if (!crlf) return this.fail("bare_lf");
-      const trailers = this.trailers;
-      return this.endMessage(trailers !== null && trailers.length > 0 ? trailers : null);
-    }
-    if (this.trailerBytes + raw + 1 > this.limits.maxTrailerBytes) return this.fail("trailers_too_large");
-    if (!crlf) return this.fail("bare_lf");
-    const trailers = (this.trailers ??= new Fields());
-    if (trailers.length >= this.limits.maxHeaderCount) return this.fail("trailers_too_large");
-    if (parseFieldLine(bytes, start, stop - 1, trailers) !== null) return this.fail("bad_trailer");
-    this.trailerBytes += raw + 1;
   }
 
   // ---------------------------------------------------------------------------------------------

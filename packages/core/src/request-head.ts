@@ -31,6 +31,16 @@ export interface RequestLine {
   versionMinor: 0 | 1;
 }
 
+/** Where the parts of a valid request line are, as byte offsets into the bytes it was parsed from.
+ * The request line is all ASCII (tchar method, visible-ASCII target), so any decoder reads it. */
+export interface RequestLineSpans {
+  methodEnd: number;
+  targetStart: number;
+  targetEnd: number;
+  targetForm: TargetForm;
+  versionMinor: 0 | 1;
+}
+
 /** "HTTP/x.y" is exactly this long (RFC 9112 §2.3: one digit each side of the dot). */
 const VERSION_LENGTH = 8;
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
@@ -38,14 +48,16 @@ const DOT = 0x2e;
 const DIGIT_0 = 0x30;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const CONNECT = [0x43, 0x4f, 0x4e, 0x4e, 0x45, 0x43, 0x54];
+const OPTIONS = [0x4f, 0x50, 0x54, 0x49, 0x4f, 0x4e, 0x53];
 
 /**
  * Parse a request line, bytes [start, end) without its terminator (RFC 9112 §3):
  *   request-line = method SP request-target SP HTTP-version
  * Exactly one SP between parts; no leading or trailing whitespace (§3: a recipient SHOULD NOT try to
- * autocorrect, so we refuse).
+ * autocorrect, so we refuse). Returns offsets, not strings: the parser decodes the whole head once.
  */
-export function parseRequestLine(bytes: Uint8Array, start: number, end: number): RequestLine | HttpErrorKind {
+export function parseRequestLine(bytes: Uint8Array, start: number, end: number): RequestLineSpans | HttpErrorKind {
   let i = start;
   while (i < end && TCHAR[bytes[i]!] === 1) i++;
   if (i === end || bytes[i] !== SP) return i === start || i === end ? "bad_request_line" : "bad_method";
@@ -61,7 +73,7 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
   const targetEnd = j;
 
   const v = j + 1;
-  if (bytes.subarray(v, end).includes(SP)) return "bad_request_line";
+  for (let k = v; k < end; k++) if (bytes[k] === SP) return "bad_request_line";
   if (end - v !== VERSION_LENGTH) return "bad_version";
   for (let k = 0; k < HTTP_SLASH.length; k++) if (bytes[v + k] !== HTTP_SLASH[k]) return "bad_version";
   const major = bytes[v + 5]!;
@@ -70,24 +82,27 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
   // Well-formed but not 1.0 / 1.1: 505 (RFC 9110 §15.6.6).
   if (major !== DIGIT_0 + 1 || minor > DIGIT_0 + 1) return "unsupported_version";
 
-  const text = latin1(bytes, start, targetEnd);
-  const method = text.slice(0, methodEnd - start);
-  const target = text.slice(targetStart - start);
-  const targetForm = classifyTarget(method, bytes, targetStart, targetEnd);
+  const targetForm = classifyTarget(bytes, start, methodEnd, targetStart, targetEnd);
   if (targetForm === null) return "bad_target";
-  return { method, target, targetForm, versionMinor: minor === DIGIT_0 ? 0 : 1 };
+  return { methodEnd, targetStart, targetEnd, targetForm, versionMinor: minor === DIGIT_0 ? 0 : 1 };
+}
+
+function bytesEqual(bytes: Uint8Array, start: number, end: number, expected: number[]): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
 }
 
 /** RFC 9112 §3.2: origin-form ("/…"), absolute-form ("scheme://…"), authority-form (CONNECT only)
  * and asterisk-form (OPTIONS only). Anything else is refused (null). */
-function classifyTarget(method: string, bytes: Uint8Array, start: number, end: number): TargetForm | null {
-  if (method === "CONNECT") {
+function classifyTarget(bytes: Uint8Array, methodStart: number, methodEnd: number, start: number, end: number): TargetForm | null {
+  if (bytesEqual(bytes, methodStart, methodEnd, CONNECT)) {
     // §3.2.3: CONNECT takes authority-form and nothing else.
     return validAuthority(latin1(bytes, start, end), true) ? "authority" : null;
   }
   const first = bytes[start]!;
   if (first === SLASH) return "origin";
-  if (first === STAR && end - start === 1) return method === "OPTIONS" ? "asterisk" : null;
+  if (first === STAR && end - start === 1) return bytesEqual(bytes, methodStart, methodEnd, OPTIONS) ? "asterisk" : null;
   // absolute-form (§3.2.2): scheme ":" hier-part. HTTP URIs always carry an authority, so "//" is
   // required: this also keeps "host:port" (authority-form) from passing as a URI with a strange scheme.
   if (!isAlphaByte(first)) return null;
@@ -134,7 +149,7 @@ export interface HeadMeaning {
  * Read the fields that give the head its meaning, in one pass: Host, Content-Length,
  * Transfer-Encoding, Connection, Expect, Upgrade. Returns the meaning or the reason to refuse.
  */
-export function interpretHead(line: RequestLine, fields: Fields, limits: Limits): HeadMeaning | HttpErrorKind {
+export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, limits: Limits): HeadMeaning | HttpErrorKind {
   let hostCount = 0;
   let host = "";
   let contentLengths: string[] | null = null;
