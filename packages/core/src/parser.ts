@@ -362,10 +362,11 @@ class RequestParser implements Parser {
     const limits = this.limits;
 
     if (this.state === S_TRAILERS) {
-      // Trailers are part of chunked framing: a bare LF is refused even with allowBareLf.
-      if (!crlf) return this.fail("bare_lf");
-      if (end === start) return this.completeTrailers(bytes, base);
+      // Trailers are part of chunked framing: a bare LF is refused even with allowBareLf. The size is
+      // judged before the terminator, as checkPartialLine judges a line whose LF has not come yet.
+      if (end === start) return crlf ? this.completeTrailers(bytes, base) : this.fail("bare_lf");
       if (this.trailerBytes + raw + 1 > limits.maxTrailerBytes) return this.fail("trailers_too_large");
+      if (!crlf) return this.fail("bare_lf");
       if (this.spans.length >= limits.maxHeaderCount * SPAN) return this.fail("trailers_too_large");
       if (scanFieldLine(bytes, start, end, this.scan) !== null) return this.fail("bad_trailer");
       this.addSpan(start, base);

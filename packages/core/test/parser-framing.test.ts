@@ -132,3 +132,8 @@ test(`parser refuses ${ROWS.length} bad framings with the right status (one chun
     checkReject(row);
   }
 });
+
+test("a trailer line over the limit is refused for its size whether or not its LF was seen", () => {
+  // One chunk sees the whole line (and its bare LF); byte by byte sees the size first. Same verdict.
+  checkReject(bad("trailer_long_line_with_bare_lf", chunked("0\r\nX: " + "a".repeat(40) + "\n\r\n"), "trailers_too_large", 431, { limits: { maxTrailerBytes: 16 } }));
+});

@@ -154,6 +154,31 @@ test("random byte soup never throws, always returns, and does not depend on the 
   );
 });
 
+/** Tight limits and either bare-LF policy: the limit checks on partial lines must agree with the
+ * checks on complete lines, whatever the split. */
+const tightOptions = fc.record({
+  limits: fc.record({
+    maxRequestLineBytes: fc.integer({ min: 1, max: 40 }),
+    maxHeaderBytes: fc.integer({ min: 0, max: 80 }),
+    maxHeaderCount: fc.integer({ min: 0, max: 4 }),
+    maxBodyBytes: fc.integer({ min: 0, max: 30 }),
+    maxChunkExtensionBytes: fc.integer({ min: 0, max: 6 }),
+    maxTrailerBytes: fc.integer({ min: 0, max: 30 }),
+  }),
+  leniency: fc.record({ allowBareLf: fc.boolean() }),
+});
+
+test("under tight limits and either bare-LF policy, the outcome does not depend on the split", () => {
+  fc.assert(
+    fc.property(fc.oneof(httpSoup, mutated), tightOptions, cuts, (soup, options, offsets) => {
+      const whole = run([soup], options);
+      assert.deepEqual(run(splitAt(soup, offsets.map((o) => o % (soup.length + 1))), options), whole);
+      assert.deepEqual(run(Array.from(soup, (b) => Uint8Array.of(b)), options), whole);
+    }),
+    { seed: SEED, numRuns: RUNS * 2 },
+  );
+});
+
 test("a valid prefix followed by soup: the valid requests come out, the rest is refused or accepted alike in any split", () => {
   fc.assert(
     fc.property(fc.array(request, { minLength: 1, maxLength: 3 }), httpSoup, cuts, (requests, soup, offsets) => {
