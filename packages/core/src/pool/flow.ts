@@ -100,10 +100,17 @@ export class Outbox {
   #wake: (() => void) | null = null;
   #cancelled = false;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** A read already started by whoever looked at the body first (worker-loop's small-body check). */
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
 
-  constructor(body: ReadableStream<Uint8Array>, window: number) {
-    this.#credit = window;
-    this.#reader = body.getReader();
+  constructor(
+    body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>,
+    credit: number,
+    pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null,
+  ) {
+    this.#credit = credit;
+    this.#reader = body instanceof ReadableStream ? body.getReader() : body;
+    this.#pending = pending;
   }
 
   grant(n: number): void {
@@ -130,7 +137,9 @@ export class Outbox {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
-      const { done, value } = await this.#reader.read();
+      const read = this.#pending ?? this.#reader.read();
+      this.#pending = null;
+      const { done, value } = await read;
       if (this.#cancelled) return false;
       if (done) {
         end();

@@ -19,6 +19,7 @@ import type { PoolStats, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import {
   type FromWorker,
+  type HeadMessage,
   isCurrent,
   type JobMessage,
   PROTOCOL_VERSION,
@@ -258,8 +259,15 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       case "head": {
         if (job.timer !== undefined) clearTimeout(job.timer);
         job.timer = undefined;
+        const nullBody = NULL_BODY_STATUSES.has(message.status);
+        if (message.bytes !== undefined) {
+          // The whole body came with the head: the job is over on the worker already.
+          answerHead(slot, life, job, message, nullBody ? null : new Uint8Array(message.bytes));
+          settle(slot, life, job, true);
+          return;
+        }
         let body: ReadableStream<Uint8Array> | null = null;
-        if (message.body && !NULL_BODY_STATUSES.has(message.status)) {
+        if (message.body && !nullBody) {
           job.download = new Inbox(
             options.bodyWindow,
             (n) => post(life, { v, t: "res-credit", id: job.id, n }),
@@ -267,14 +275,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
           );
           body = job.download.stream;
         } else if (message.body) post(life, { v, t: "cancel", id: job.id });
-        try {
-          answer(job, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));
-        } catch (error) {
-          // A status the Response constructor refuses (outside 200..599): the app's bug, told as 502.
-          log(`worker ${slot.id}: bad response head: ${error instanceof Error ? error.message : String(error)}`);
-          answer(job, plainResponse(502, "Bad Gateway"));
-          post(life, { v, t: "cancel", id: job.id });
-        }
+        answerHead(slot, life, job, message, body);
         return;
       }
       case "res-chunk":
@@ -293,6 +294,17 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         job.download?.fail(new Error("weft: the handler's response body failed"));
         settle(slot, life, job, false);
         return;
+    }
+  }
+
+  function answerHead(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: BodyInit | null): void {
+    try {
+      answer(job, new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers }));
+    } catch (error) {
+      // A status the Response constructor refuses (outside 200..599): the app's bug, told as 502.
+      log(`worker ${slot.id}: bad response head: ${error instanceof Error ? error.message : String(error)}`);
+      answer(job, plainResponse(502, "Bad Gateway"));
+      post(life, { v, t: "cancel", id: job.id });
     }
   }
 

@@ -12,6 +12,8 @@ import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import {
   type FromWorker,
+  IN_MEMORY_TICKS,
+  INLINE_BODY_MAX_BYTES,
   isCurrent,
   type JobMessage,
   PROTOCOL_VERSION,
@@ -41,6 +43,51 @@ function handlerOf(mod: unknown): FetchHandler | null {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** What `readEarly` found: the chunks read so far, whether that was the whole body, and a read still
+ * in flight (to be continued by the Outbox) when the body was not all in memory. */
+interface EarlyBody {
+  chunks: Uint8Array[];
+  done: boolean;
+  pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+}
+
+const LATER = Symbol("later");
+
+async function afterTicks(): Promise<typeof LATER> {
+  for (let i = 0; i < IN_MEMORY_TICKS; i++) await undefined;
+  return LATER;
+}
+
+/** Reads what the body has in memory right now, up to `maxChunks` chunks and INLINE_BODY_MAX_BYTES:
+ * a small body that is complete goes back inside "head" (one message instead of three or more). A read
+ * that does not settle within IN_MEMORY_TICKS is left pending, so a slow stream's head is not held up. */
+async function readEarly(reader: ReadableStreamDefaultReader<Uint8Array>, maxChunks: number): Promise<EarlyBody> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  while (chunks.length < maxChunks && bytes <= INLINE_BODY_MAX_BYTES) {
+    const read = reader.read();
+    const result = await Promise.race([read, afterTicks()]);
+    if (result === LATER) return { chunks, done: false, pending: read };
+    if (result.done) return { chunks, done: bytes <= INLINE_BODY_MAX_BYTES, pending: null };
+    if (result.value.byteLength === 0) continue;
+    chunks.push(result.value);
+    bytes += result.value.byteLength;
+  }
+  return { chunks, done: false, pending: null };
+}
+
+/** One transferable buffer holding all of `chunks`. */
+function concat(chunks: Uint8Array[]): ArrayBuffer {
+  if (chunks.length === 1) return transferable(chunks[0]!);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out.buffer;
 }
 
 export async function runWorker(port: WorkerSidePort): Promise<void> {
@@ -119,13 +166,33 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
       headers.length = 0;
       headers.push(...others, ...cookies.map((c): [string, string] => ["set-cookie", c]));
     }
-    const hasBody = response.body !== null;
-    if (hasBody) job.outbox = new Outbox(response.body!, data.window);
-    post({ v, t: "head", id, status: response.status, statusText: response.statusText, headers, body: hasBody });
-    if (!job.outbox) {
+    const head = { v, t: "head", id, status: response.status, statusText: response.statusText, headers } as const;
+    if (response.body === null) {
+      post({ ...head, body: false });
       post({ v, t: "res-end", id });
       finish(id);
       return;
+    }
+    const reader = response.body.getReader();
+    let early: EarlyBody;
+    try {
+      early = await readEarly(reader, data.window);
+    } catch (error) {
+      post({ v, t: "error", id, message: describe(error) });
+      finish(id);
+      return;
+    }
+    if (early.done) {
+      const bytes = concat(early.chunks);
+      post({ ...head, body: true, bytes }, [bytes]);
+      finish(id);
+      return;
+    }
+    job.outbox = new Outbox(reader, data.window - early.chunks.length, early.pending);
+    post({ ...head, body: true });
+    for (const chunk of early.chunks) {
+      const buffer = transferable(chunk);
+      post({ v, t: "res-chunk", id, chunk: buffer }, [buffer]);
     }
     try {
       await job.outbox.pump(
