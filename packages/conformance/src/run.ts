@@ -102,7 +102,10 @@ async function main(): Promise<number> {
     }
 
     for (const fixture of fixtures.values()) {
-      if (fixture.exited()) log(`conformance: ${fixture.id} EXITED during the run; its stderr ends with:\n  ${fixture.stderr().trim().split("\n").slice(-8).join("\n  ")}`);
+      if (fixture.exited()) {
+        log(`conformance: ${fixture.id} EXITED during the run (whole stderr: ${fixture.logFile}); it ends with:`);
+        log(`  ${fixture.stderr().trim().split("\n").slice(-8).join("\n  ")}`);
+      }
     }
     log("");
     printMatrix(cases, servers, results, log);

@@ -340,6 +340,11 @@ export const abortCases: Case[] = [
     await conn.waitAnything(2_000);
     conn.reset();
   }),
+  vanishes("100 clients connect and reset at once; the server keeps accepting", async (ctx) => {
+    const conns = await Promise.all(Array.from({ length: 100 }, () => ctx.connect()));
+    for (const conn of conns) conn.reset();
+    await sleep(100);
+  }),
   vanishes("client resets while its handler is still running", async (ctx) => {
     const conn = await ctx.connect();
     await conn.write(get("/slow?ms=100"));

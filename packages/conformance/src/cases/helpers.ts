@@ -128,7 +128,12 @@ export const rejects = (group: string, name: string, raw: string, status: number
   gaps,
   run: async (ctx) => {
     for (const splitBy of [0, pieceSize(raw)]) {
-      await exchange(ctx, raw, { status, headers: { connection: /\bclose\b/i } }, { closed: true, splitBy, timeoutMs: 4_000 });
+      try {
+        await exchange(ctx, raw, { status, headers: { connection: /\bclose\b/i } }, { closed: true, splitBy, timeoutMs: 4_000 });
+      } catch (error) {
+        const how = splitBy === 0 ? "written whole" : `written in ${splitBy}-byte pieces`;
+        throw new Error(`(${how}) ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   },
 });

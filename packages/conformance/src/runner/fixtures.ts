@@ -3,6 +3,8 @@
 // synchronous SIGKILL sweep on process exit).
 
 import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIXTURE_COMMANDS, type ServerId } from "../servers.ts";
@@ -13,8 +15,10 @@ const BIN_DIR = path.resolve(PACKAGE_DIR, "../../node_modules/.bin");
 const START_TIMEOUT_MS = 30_000;
 /** Grace between SIGTERM and SIGKILL on stop. */
 const STOP_GRACE_MS = 2_000;
-/** Stderr kept per fixture, for diagnostics when it fails to start or dies. */
+/** Stderr kept in memory per fixture, for the report when it fails to start or dies. */
 const STDERR_KEEP_BYTES = 4_000;
+/** Each fixture's whole stderr and its exit status also go to a file here (printed when it dies). */
+export const LOG_DIR = path.join(os.tmpdir(), "weft-conformance");
 
 export interface Fixture {
   id: ServerId;
@@ -25,6 +29,8 @@ export interface Fixture {
   stderr(): string;
   /** Whether the process exited by itself (a crash) while it should have been serving. */
   exited(): boolean;
+  /** File holding the fixture's whole stderr and exit status. */
+  logFile: string;
 }
 
 const children = new Set<ChildProcess>();
@@ -41,11 +47,16 @@ export function startFixture(id: ServerId): Promise<Fixture> {
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   children.add(child);
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${id}.stderr.log`);
+  const log = fs.createWriteStream(logFile);
+  child.on("exit", (code, signal) => log.end(`\n[fixture exited: code ${code}, signal ${signal}]\n`));
   let stderr = "";
   let exited = false;
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (text: string) => {
     stderr = (stderr + text).slice(-STDERR_KEEP_BYTES);
+    log.write(text);
   });
   child.on("exit", () => {
     exited = true;
@@ -74,14 +85,14 @@ export function startFixture(id: ServerId): Promise<Fixture> {
       });
       child.stdout!.removeAllListeners("data");
       child.stdout!.resume();
-      resolve({ id, port: Number(match[1]), child, stderr: () => stderr, exited: () => exited });
+      resolve({ id, port: Number(match[1]), child, stderr: () => stderr, exited: () => exited, logFile });
     });
   });
 }
 
 /** A server someone else started (CONFORMANCE_ATTACH): used, never stopped. */
 export function attachFixture(id: ServerId, port: number): Fixture {
-  return { id, port, child: null, stderr: () => "", exited: () => false };
+  return { id, port, child: null, stderr: () => "", exited: () => false, logFile: "" };
 }
 
 export function stopFixture(fixture: Fixture): Promise<void> {
