@@ -1,13 +1,16 @@
 // The HTTP/1.1 request parser (RFC 9112): push-based, incremental, strict.
 //
 // Life of a request through it: bytes arrive through feed() in chunks of any size. The head is read
-// line by line (request line, then field lines, then the empty line); a line split across chunks is
-// copied into one bounded buffer, every complete line is examined exactly once, and a head that sits
-// in one chunk is never copied. When the head is complete, request-head.ts gives it its meaning (Host,
-// keep-alive, body framing) and onHead fires; then the body is passed through as views (onBody), then
-// onEnd, then the next pipelined request starts in the same chunk. Any refusal goes to onError with a
-// typed HttpError, after which the parser is dead. The result never depends on how the bytes were
-// chunked: size limits are judged on the same bytes whether a line is complete or still partial.
+// line by line (request line, field lines, empty line); each line is examined once, as soon as its LF
+// arrives, and what it holds is recorded as offsets. A head that sits in one chunk is read in place and
+// never copied; one split across chunks is copied into one bounded buffer (maxRequestLineBytes +
+// maxHeaderBytes) and read there, continuing from where the last chunk stopped. When the empty line
+// arrives the whole head is decoded with one call and cut into strings, request-head.ts gives it its
+// meaning (Host, keep-alive, body framing) and onHead fires; then the body passes through as views into
+// the fed chunks (onBody), then onEnd, then the next pipelined request starts in the same chunk. Any
+// refusal goes to onError with a typed HttpError, after which the parser is dead. The result never
+// depends on how the bytes were chunked: size limits are judged on the same bytes whether a line is
+// complete or still partial (tests feed every case whole, byte by byte and split at random).
 //
 // Bare LF policy
 // --------------
@@ -23,13 +26,17 @@
 // ----------------------------------
 // A request carrying both is refused with 400 (kind "te_and_cl") and the connection should be closed.
 // RFC 9112 §6.3 rule 3 would let Transfer-Encoding win, but says such a message "might indicate an
-// attempt to perform request smuggling" and §6.1 lets a server reject it; two servers in a chain that
-// pick different framings is exactly how smuggling works, and refusing is the one choice that cannot be
-// exploited. The same spirit drives the other framing refusals in request-head.ts `bodyFraming`:
-// differing Content-Length values, Transfer-Encoding on HTTP/1.0, chunked not last or applied twice.
+// attempt to perform request smuggling" and "ought to be handled as an error"; §6.1 says a server "MAY
+// reject a request that contains both". Two servers in a chain that pick different framings is exactly
+// how smuggling works (a front end reading Content-Length, a back end reading chunked, or the reverse),
+// and refusing is the one choice that no disagreement can exploit. The same spirit drives the other
+// framing refusals in request-head.ts `bodyFraming`: differing Content-Length values, Transfer-Encoding
+// on HTTP/1.0, chunked not last or applied twice.
 //
-// Limits come from options.ts (Limits); leading empty lines before a request line (RFC 9112 §2.2 says
-// a server SHOULD ignore at least one) are ignored up to maxRequestLineBytes bytes of them in total.
+// Limits come from options.ts (Limits). Leading empty lines before a request line (RFC 9112 §2.2: a
+// server SHOULD ignore at least one) are ignored, up to maxRequestLineBytes bytes of them in total.
+// CONNECT (authority-form) and Upgrade are reported, not acted on: the parser goes on reading HTTP
+// after them, so the connection must answer CONNECT (e.g. 501) and close rather than tunnel.
 
 import { CR, DEL, HEX_VALUE, HTAB, LF, SEMICOLON, SP, latin1 } from "./bytes.ts";
 import { HttpError } from "./errors.ts";
