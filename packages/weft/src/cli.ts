@@ -75,6 +75,7 @@ async function run(options: CliOptions): Promise<void> {
   const mode = options.workers > 0 ? ` on ${options.workers} worker${options.workers === 1 ? "" : "s"}` : "";
   process.stdout.write(`weft ${VERSION}: serving ${what}${mode} at\n${urlsFor(server.hostname, server.port).map((u) => `  ${u}\n`).join("")}`);
   await server.finished;
+  process.stdout.write("weft: stopped\n");
 }
 
 try {

@@ -36,7 +36,7 @@ Options:
   -w, --workers <n>    run handlers on n worker threads (default 0: on the main thread)
   --no-listing         answer 404 for folders without index.html instead of listing them
   --cors               allow cross-origin requests (Access-Control-Allow-Origin: *, preflight)
-  -q, --quiet          do not log each request
+  -q, --quiet          do not log each request (the start and stop lines stay)
   -h, --help           show this help
   -v, --version        print the version
 
