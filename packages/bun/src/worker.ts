@@ -18,7 +18,7 @@ export const spawnWorker: SpawnWorker = (data, events) => {
   // `env`: a copy of the parent's environment as it is now, as Node's worker_threads give by default;
   // without it a Bun Web Worker sees the environment from process start (the CLI hands its workers their
   // configuration through an environment variable set just before serve()).
-  const worker = new Worker(ENTRY, { env: { ...process.env } });
+  const worker = new Worker(ENTRY, { env: { ...process.env } as Record<string, string> });
   let gone = false;
   worker.addEventListener("message", (event) => events.onMessage((event as MessageEvent).data));
   worker.addEventListener("error", (event) => {
