@@ -1,13 +1,15 @@
-// Request-parser micro-benchmark (issue 2, issue 6): ns per request for a typical keep-alive GET with a
-// few fields, for 16 of them pipelined in one chunk, for a small Content-Length POST and a chunked one,
-// and for the GET dribbled in 8-byte pieces (the buffered path).
+// Request-parser micro-benchmark (issue 2, issue 6): ns per request (fastest of several runs) for a
+// typical keep-alive GET with a few fields, for 16 of them pipelined in one chunk, for a small
+// Content-Length POST and a chunked one, and for the GET dribbled in 8-byte pieces (the buffered path).
 // Run: `node --import tsx scripts/bench-parser.ts` — or `npx bun scripts/bench-parser.ts`,
 // `npx deno run scripts/bench-parser.ts`. Bounded: a fixed number of iterations per case; prints and exits.
 import { createParser } from "../packages/core/src/parser.ts";
 import type { RequestHead } from "../packages/core/src/parser.ts";
 
-const ITERATIONS = 300_000;
+const ITERATIONS = 200_000;
 const WARMUP = 50_000;
+/** Each case is timed this many times and the fastest run is printed: the machine may be shared. */
+const REPEATS = 5;
 const PIPELINED = 16;
 const DRIBBLE_PIECE = 8;
 
@@ -45,13 +47,17 @@ function bench(name: string, chunks: Uint8Array[], requestsPerRound: number): vo
   const rounds = Math.max(1, Math.floor(ITERATIONS / requestsPerRound));
   const warm = Math.max(1, Math.floor(WARMUP / requestsPerRound));
   for (let i = 0; i < warm; i++) for (const c of chunks) parser.feed(c);
-  const before = heads;
-  const start = performance.now();
-  for (let i = 0; i < rounds; i++) for (const c of chunks) parser.feed(c);
-  const ms = performance.now() - start;
-  const parsed = heads - before;
-  if (parsed !== rounds * requestsPerRound) throw new Error(`${name}: parsed ${parsed}, expected ${rounds * requestsPerRound}`);
-  const ns = (ms * 1e6) / parsed;
+  let best = Infinity;
+  for (let r = 0; r < REPEATS; r++) {
+    const before = heads;
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) for (const c of chunks) parser.feed(c);
+    const ms = performance.now() - start;
+    const parsed = heads - before;
+    if (parsed !== rounds * requestsPerRound) throw new Error(`${name}: parsed ${parsed}, expected ${rounds * requestsPerRound}`);
+    best = Math.min(best, (ms * 1e6) / parsed);
+  }
+  const ns = best;
   console.log(`${name.padEnd(34)} ${ns.toFixed(0).padStart(6)} ns/request   ${(1e3 / ns).toFixed(2).padStart(6)} M requests/s`);
 }
 
@@ -67,9 +73,12 @@ function baseline(): void {
   const table = new Uint8Array(256).fill(1);
   let sum = 0;
   for (let i = 0; i < WARMUP; i++) for (let j = 0; j < head.length; j++) sum += table[head[j]!]!;
-  const start = performance.now();
-  for (let i = 0; i < ITERATIONS; i++) for (let j = 0; j < head.length; j++) sum += table[head[j]!]!;
-  const ns = ((performance.now() - start) * 1e6) / ITERATIONS;
+  let ns = Infinity;
+  for (let r = 0; r < REPEATS; r++) {
+    const start = performance.now();
+    for (let i = 0; i < ITERATIONS; i++) for (let j = 0; j < head.length; j++) sum += table[head[j]!]!;
+    ns = Math.min(ns, ((performance.now() - start) * 1e6) / ITERATIONS);
+  }
   sink += sum;
   console.log(`${"baseline: 1 table pass over GET".padEnd(34)} ${ns.toFixed(0).padStart(6)} ns/request   (parsing costs a few of these)`);
 }

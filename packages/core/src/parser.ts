@@ -285,8 +285,8 @@ class RequestParser implements Parser {
       this.lineStart = 0;
     }
     while (pos < end) {
-      let lf = pos;
-      while (lf < end && chunk[lf] !== LF) lf++;
+      const found = chunk.indexOf(LF, pos);
+      const lf = found === -1 ? end : found;
       if (lf === end) {
         // An incomplete line: keep the section (or its new bytes) for the next chunk.
         if (this.buffered) this.append(chunk, pos, end);

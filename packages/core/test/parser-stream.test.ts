@@ -153,3 +153,17 @@ test("createParser validates its options through resolveLimits", () => {
   assert.throws(() => createParser(noop, { limits: { maxRequestLineBytes: 0 } }), TypeError);
   assert.throws(() => createParser(noop, { limits: { maxHeaderBytes: -1 } }), TypeError);
 });
+
+test("idle seen from inside onHead and onEnd does not depend on how the head was split", () => {
+  const stream = bytes(GET + POST5);
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const seen: string[] = [];
+    const { parser } = logging({
+      head: (p) => seen.push(`head idle=${p.idle}`),
+      end: (p) => seen.push(`end idle=${p.idle}`),
+    });
+    parser.feed(stream.subarray(0, cut));
+    parser.feed(stream.subarray(cut));
+    assert.deepEqual(seen, ["head idle=false", "end idle=true", "head idle=false", "end idle=true"], `cut at ${cut}`);
+  }
+});
