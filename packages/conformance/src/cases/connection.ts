@@ -2,7 +2,7 @@
 
 import * as assert from "node:assert/strict";
 import { bigBody, HOME_HTML } from "../fixture/app.ts";
-import { FIXTURE_TIMEOUTS } from "../fixture/config.ts";
+import { FIXTURE_CONNECTION, FIXTURE_TIMEOUTS } from "../fixture/config.ts";
 import { check, chunk, chunkedRequest, expectClosed, expectUsable, get, head, HOST, withBody } from "./helpers.ts";
 import type { Case, CaseContext } from "./types.ts";
 
@@ -353,6 +353,8 @@ export const abortCases: Case[] = [
   }),
 ];
 
+/** How soon slots of closed connections must be free again (generous: 300 closes on a loaded machine). */
+const SLOT_FREE_MS = 3_000;
 /** Connections in the concurrency case: the fixture's maxConnections leaves room for them. */
 const CONCURRENT_CONNECTIONS = 200;
 
@@ -385,6 +387,55 @@ export const loadCases: Case[] = [
       });
       const summary = [...kinds].map(([message, ids]) => `${ids.length}× (e.g. #${ids[0]}) ${message}`).join("; ");
       assert.equal(kinds.size, 0, `of ${CONCURRENT_CONNECTIONS} connections: ${summary}`);
+    },
+  },
+  {
+    group: LOAD,
+    name: "connections over maxConnections are closed without a byte, the rest served",
+    exclusive: true,
+    timeoutMs: 30_000,
+    gaps: {
+      node: "fixture sets no connection limit on node:http",
+      deno: "Deno.serve has no connection limit",
+      bun: "Bun.serve has no connection limit",
+    },
+    run: async (ctx) => {
+      const max = FIXTURE_CONNECTION.maxConnections ?? 0;
+      assert.ok(max > 0, "the fixture must set maxConnections");
+      // Every connection holds a slow request, so none is idle (no timeout closes it) while the rest open.
+      const extra = 10;
+      const conns: Awaited<ReturnType<CaseContext["connect"]>>[] = [];
+      for (let i = 0; i < max + extra; i++) {
+        const conn = await ctx.connect();
+        await conn.write(get("/slow?ms=1500")).catch(() => undefined);
+        conns.push(conn);
+      }
+      const outcomes = await Promise.all(
+        conns.map(async (conn) => {
+          const response = await conn.read({ timeoutMs: 10_000 }).catch(() => null);
+          if (response) return response.status === 200 ? "served" : `status ${response.status}`;
+          return conn.pending.length === 0 && conn.endedBy ? "refused" : "broken";
+        }),
+      );
+      const count = (what: string) => outcomes.filter((o) => o === what).length;
+      const odd = outcomes.filter((o) => o !== "served" && o !== "refused");
+      assert.deepEqual(odd, [], "every connection is either served or refused without a byte");
+      // A few connections of earlier cases may still be closing on the server: allow that much slack.
+      assert.ok(count("served") <= max && count("served") >= max - extra, `served ${count("served")}, refused ${count("refused")}, limit ${max}`);
+      // Closing them frees their slots: a new connection is served again soon after.
+      for (const conn of conns) conn.destroy();
+      const closedAt = Date.now();
+      for (;;) {
+        const probe = await ctx.connect();
+        const ok = await probe.write(get("/", "Connection: close")).then(() => probe.read({ timeoutMs: 2_000 })).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        probe.destroy();
+        if (ok) break;
+        assert.ok(Date.now() - closedAt < SLOT_FREE_MS, `no connection accepted ${SLOT_FREE_MS} ms after the others closed`);
+        await sleep(50);
+      }
     },
   },
   {

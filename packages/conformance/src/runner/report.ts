@@ -29,7 +29,7 @@ const header = (server: ServerId) => (isWeft(server) ? server : `${server} ref`)
 
 export function printMatrix(cases: readonly Case[], servers: readonly ServerId[], results: Results, log: (line: string) => void): void {
   const columns = ALL_SERVERS.filter((s) => servers.includes(s));
-  const name = (text: string) => (text.length > NAME_WIDTH ? text.slice(0, NAME_WIDTH - 1) + "…" : text.padEnd(NAME_WIDTH));
+  const name = (text: string) => (text.length >= NAME_WIDTH ? text.slice(0, NAME_WIDTH - 2) + "… " : text.padEnd(NAME_WIDTH));
   log(name("case") + columns.map((s) => header(s).padEnd(CELL_WIDTH)).join(""));
   let group = "";
   for (const c of cases) {
