@@ -455,17 +455,11 @@ class RequestParser implements Parser {
     const last = spans.length > 0 ? spans[spans.length - 2]! : line.targetEnd;
     const text = this.decode(bytes, base, 0, last);
     const fields = this.buildFields(text, 0);
-    const requestLine = {
-      method: text.slice(0, line.methodEnd),
-      target: text.slice(line.targetStart, line.targetEnd),
-      targetForm: line.targetForm,
-      versionMinor: line.versionMinor,
-    };
-    const meaning = interpretHead(requestLine, fields, this.limits);
+    const meaning = interpretHead(line, fields, this.limits);
     if (typeof meaning === "string") return this.fail(meaning);
     const head: RequestHead = {
-      method: requestLine.method,
-      target: requestLine.target,
+      method: text.slice(0, line.methodEnd),
+      target: text.slice(line.targetStart, line.targetEnd),
       targetForm: line.targetForm,
       versionMinor: line.versionMinor,
       fields,

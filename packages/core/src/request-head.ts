@@ -24,13 +24,6 @@ import type { Limits } from "./options.ts";
 export type TargetForm = "origin" | "absolute" | "authority" | "asterisk";
 export type BodyKind = "none" | "length" | "chunked";
 
-export interface RequestLine {
-  method: string;
-  target: string;
-  targetForm: TargetForm;
-  versionMinor: 0 | 1;
-}
-
 /** Where the parts of a valid request line are, as byte offsets into the bytes it was parsed from.
  * The request line is all ASCII (tchar method, visible-ASCII target), so any decoder reads it. */
 export interface RequestLineSpans {
