@@ -53,6 +53,13 @@ export const basicCases: Case[] = [
       assert.equal(values.urlHost, "example.com");
     },
   },
+  simple(BASIC, "OPTIONS * (asterisk-form) reaches the handler → its 404, connection kept", head("OPTIONS * HTTP/1.1", `Host: ${HOST}`), { status: 404 }, { closed: false }),
+  // RFC 9110 §7.8: a server MAY ignore Upgrade and answer over HTTP/1.1; `curl --http2 http://…` sends
+  // exactly this, so refusing it breaks ordinary clients.
+  simple(BASIC, "unsupported Upgrade (h2c) is ignored: served over HTTP/1.1", get("/", "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA"), {
+    status: 200,
+    body: HOME_HTML,
+  }),
   simple(BASIC, "HTTP/1.0 request without Host → 200, then close", head("GET / HTTP/1.0"), { status: 200, body: HOME_HTML }, {
     closed: true,
     gaps: { bun: "Bun.serve builds no valid Request URL without Host (the app's new URL() throws)" },
