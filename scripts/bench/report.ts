@@ -15,6 +15,8 @@ export interface Sample {
   p99Ms?: number;
   /** wrk errors (connect/read/write/timeout/status ≥ 400) or connections that failed. */
   errors?: number;
+  /** CPU wrk used during this run, in cores (≈ 1 per wrk thread: the load generator set the pace). */
+  wrkCores?: number;
   /** wrk's error counts by kind, when there were any. */
   errorKinds?: Record<string, number>;
 }
@@ -62,8 +64,13 @@ export interface RowSummary {
   met: boolean | null;
   cpuUsPerReq: { weft: number | null; baseline: number | null };
   errors: number;
+  /** wrk itself used ≥ WRK_BOUND_CORES in some sample of this row. */
+  wrkBound: boolean;
   problems: string[];
 }
+
+/** wrk CPU (cores, per wrk thread) at which a run counts as load-generator bound. */
+export const WRK_BOUND_CORES = 0.9;
 
 export function summarize(row: Row): RowSummary {
   const of = (role: Sample["role"]) => row.samples.filter((s) => s.role === role);
@@ -90,6 +97,7 @@ export function summarize(row: Row): RowSummary {
     met: ratio ? targetMet(target, ratio.median) : null,
     cpuUsPerReq: { weft: cpu("weft"), baseline: cpu("baseline") },
     errors: row.samples.reduce((sum, s) => sum + (s.errors ?? 0), 0),
+    wrkBound: row.samples.some((s) => (s.wrkCores ?? 0) >= WRK_BOUND_CORES),
     problems: row.problems,
   };
 }
@@ -135,6 +143,9 @@ export function summaryText(rows: RowSummary[]): string {
     out.push(`  missed: ${r.title} on ${r.runtime}: ${num(r.ratio!.median, 2)}× (target ${targetText(r.target)})`);
   }
   for (const r of unmeasured) out.push(`  not measured: ${r.title} on ${r.runtime}${r.problems.length ? `: ${r.problems[0]}` : ""}`);
+  for (const r of rows.filter((r) => r.wrkBound)) {
+    out.push(`  load-generator bound (wrk used ≥ ${WRK_BOUND_CORES} core in some round): ${r.title} on ${r.runtime}: the faster side may be faster than shown`);
+  }
   const noisy = rows.filter((r) => r.errors > 0);
   for (const r of noisy) out.push(`  errors reported: ${r.title} on ${r.runtime}: ${r.errors}`);
   return out.join("\n");

@@ -3,6 +3,7 @@
 // through a Lua script (bench.lua). Every run is bounded by wrk's -d plus a hard kill deadline.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { cpuSecondsOf } from "./proc.ts";
 
 const LUA_SCRIPT = fileURLToPath(new URL("./bench.lua", import.meta.url));
 /** How long past its own duration a wrk run may take before it is killed. */
@@ -62,7 +63,13 @@ export interface WrkResult {
   rps: number;
   /** Sum of all error counts. */
   errorCount: number;
+  /** CPU wrk itself used, in cores (its CPU seconds / wall seconds, sampled until just before it exits).
+   * Near 1 per wrk thread means the load generator, not the server, set the pace. */
+  wrkCores: number;
 }
+
+/** How often wrk's own CPU time is sampled (the last sample before it exits is used). */
+const WRK_CPU_SAMPLE_MS = 100;
 
 /** Run wrk once against `url` and parse the JSON line bench.lua prints. */
 export function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
@@ -84,12 +91,23 @@ export function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const killer = setTimeout(() => child.kill("SIGKILL"), options.durationS * 1000 + WRK_GRACE_MS);
+    const started = performance.now();
+    let wrkCpu = { seconds: 0, atMs: started };
+    const sampler = setInterval(() => {
+      try {
+        wrkCpu = { seconds: cpuSecondsOf(child.pid!), atMs: performance.now() };
+      } catch {
+        // wrk just exited: keep the last sample
+      }
+    }, WRK_CPU_SAMPLE_MS);
     child.on("error", (error) => {
       clearTimeout(killer);
+      clearInterval(sampler);
       reject(error);
     });
     child.on("close", (code) => {
       clearTimeout(killer);
+      clearInterval(sampler);
       const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
       if (code !== 0 || !line) return reject(new Error(`wrk failed (exit ${code}): ${out.trim().slice(-500)}`));
       const raw = JSON.parse(line.slice("WRK_JSON ".length)) as Omit<WrkResult, "rps" | "errorCount"> & {
@@ -105,6 +123,7 @@ export function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
         latencyUs: raw.latency_us,
         rps: raw.duration_us > 0 ? raw.requests / (raw.duration_us / 1e6) : 0,
         errorCount: errors.connect + errors.read + errors.write + errors.status + errors.timeout,
+        wrkCores: wrkCpu.atMs > started ? wrkCpu.seconds / ((wrkCpu.atMs - started) / 1000) : NaN,
       });
     });
   });
