@@ -565,9 +565,10 @@ export class Connection implements ConnectionEvents, BodyOwner {
   /** Whether this response may announce keep-alive (before the handler's own Connection: close). */
   private keepAliveFor(exchange: Exchange): boolean {
     const head = exchange.head!;
-    if (!head.keepAlive || this.closeAfter) return false;
-    // Last response before a shutdown or after the peer's FIN: say so (RFC 9112 §9.6).
-    if ((this.draining || this.peerEnded) && this.queue.length === 1) return false;
+    if (!head.keepAlive) return false;
+    // The last response before a close (decided, shutting down, or after the peer's FIN): say so
+    // (RFC 9112 §9.6). Earlier queued responses keep the connection for the ones behind them.
+    if ((this.closeAfter || this.draining || this.peerEnded) && this.queue.length === 1) return false;
     // The client may be holding its body back for a 100 Continue it will not get (RFC 9110 §10.1.1).
     if (head.expectContinue && !exchange.continueSent && !exchange.bodyDone) return false;
     return true;
@@ -617,6 +618,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (!this.transport.write(data)) {
       this.writeBlocked = true;
       this.pause(Pause.Write);
+      this.rearm(); // writeTimeout runs from now
     }
   }
 
