@@ -77,11 +77,11 @@ test("handler throws or rejects: 500, and the connection stays usable", async ()
   assert.equal(h.errors.length, 3);
 });
 
-test("handler sets an invalid header value (injection): 500 instead, nothing of it on the wire", async () => {
+test("handler returns a Response weft refuses to write (bad status): 500 instead, nothing of it on the wire", async () => {
   const headers = new Headers();
   const h = harness(() => {
     const response = new Response("x", { headers });
-    // Headers refuses CR/LF itself; a bad name via a plain Response is the same path as an injection.
+    // Out of 100..599: serializeFullResponse throws InvalidResponseError, the path header injection takes too.
     Object.defineProperty(response, "status", { value: 1000 });
     return response;
   });
