@@ -144,6 +144,7 @@ export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions):
         row.samples.push({
           round, role, server: server.label, value: wrk.rps, rps: wrk.rps, cpuUsPerReq, p99Ms: wrk.latencyUs.p99 / 1000,
           wrkCores: wrk.wrkCores / opts.wrkThreads, errors: wrk.errorCount, errorKinds,
+          bytesPerResponse: wrk.requests > 0 ? wrk.bytes / wrk.requests : undefined,
         });
         log(`round ${round} ${server.label}: ${Math.round(wrk.rps)} req/s, p99 ${(wrk.latencyUs.p99 / 1000).toFixed(2)} ms, ${cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${wrk.wrkCores.toFixed(2)} cores${wrk.errorCount ? `, errors ${JSON.stringify(wrk.errors)}` : ""}`);
       }

@@ -15,6 +15,8 @@ export interface Sample {
   p99Ms?: number;
   /** wrk errors (connect/read/write/timeout/status ≥ 400) or connections that failed. */
   errors?: number;
+  /** Response bytes (head + body) per request, as wrk read them: shows when servers' heads differ. */
+  bytesPerResponse?: number;
   /** CPU wrk used during this run, in cores (≈ 1 per wrk thread: the load generator set the pace). */
   wrkCores?: number;
   /** wrk's error counts by kind, when there were any. */
