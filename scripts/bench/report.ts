@@ -127,7 +127,9 @@ export function markdownTable(rows: RowSummary[]): string {
     const d = DIGITS[r.unit];
     const weft = `${cell(r.weft, d)} (${r.weftLabel})`;
     const base = `${cell(r.baseline, d)} (${r.baselineLabel})`;
-    const ratio = r.ratio ? cell(r.ratio, 2) + "×" : "n/a";
+    // Two decimals, or three when two would round the median onto the target and hide the verdict.
+    const close = r.ratio && r.target && Math.abs(r.ratio.median - r.target.value) < 0.005;
+    const ratio = r.ratio ? cell(r.ratio, close ? 3 : 2) + "×" : "n/a";
     lines.push(`| ${r.title} | ${r.runtime} | ${weft} | ${base} | ${r.unit} | ${ratio} | ${targetText(r.target)} | ${metText(r.met)} | ${cpuText(r.cpuUsPerReq)} | ${r.errors} |`);
   }
   return lines.join("\n");
