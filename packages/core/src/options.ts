@@ -68,8 +68,9 @@ export interface ConnectionOptions {
 export interface PoolOptions {
   /** Number of worker threads. Must be >= 1 in pool mode; `workers: 0` on `serve` means inline. Default 4. */
   workers: number;
-  /** Jobs allowed to wait for a worker. When full, the request is answered 503 with Retry-After at
-   * once. Default 1024. 0 means no queue: a job runs only if a worker is free at once. */
+  /** Jobs allowed to wait in the dispatcher's queue for a worker (beyond those held by busy workers,
+   * see `lookahead`). When full, the request is answered 503 with Retry-After at
+   * once. Default 1024. 0 means no queue: a job is refused unless a worker can take it at once. */
   maxQueue: number;
   /** Deadline for one job, from dispatch to the end of its response head. On expiry the client gets
    * 504, the worker is terminated and replaced. Default 30 s. 0 disables the deadline. */
@@ -79,6 +80,11 @@ export interface PoolOptions {
   /** On close, how long in-flight and queued jobs may take before the remaining workers are
    * terminated. Default 10 s. 0 means terminate at once. */
   drainTimeout: number;
+  /** Jobs without a request body that one busy worker may hold waiting behind its running ones, so it
+   * goes from one job to the next without a round trip through the main thread (each round trip is two
+   * thread wake-ups). A waiting job is taken back the moment any worker is free, so no job ever waits
+   * while a worker is idle. Default 2. 0: a job is sent to a worker only when it can start at once. */
+  lookahead: number;
   /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
    * response body back): the sender stops after this many unread chunks until the reader returns
    * credit. Default 8. Must be >= 1. */
@@ -130,6 +136,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   taskTimeout: 30_000,
   concurrency: 1,
   drainTimeout: 10_000,
+  lookahead: 2,
   bodyWindow: 8,
 });
 

@@ -49,9 +49,16 @@ test("4 workers: with 3 blocking jobs in flight, a fast request is answered well
   await withPool({ pool: { workers: 4 } }, async (pool) => {
     const slow = [1, 2, 3].map(() => get(pool, "/sleep?ms=700"));
     await until(() => pool.stats().running === 3, "3 slow jobs running");
-    const [fast, ms] = await timed(get(pool, "/fast"));
-    assert.equal(await fast.text(), "fast");
-    assert.ok(ms < 200, `fast request took ${ms.toFixed(0)} ms`);
+    // Best of three: one scheduler hiccup on a loaded CI machine must not decide the test; a fast request
+    // stuck behind a slow one would take ~700 ms every time.
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [fast, ms] = await timed(get(pool, "/fast"));
+      assert.equal(await fast.text(), "fast");
+      times.push(ms);
+    }
+    assert.ok(Math.min(...times) < 200, `fast requests took ${times.map((t) => t.toFixed(0)).join(", ")} ms`);
+    assert.equal(pool.stats().running, 3, "the slow jobs were still running");
     for (const response of await Promise.all(slow)) assert.equal(await response.text(), "slept");
   });
 });
@@ -64,9 +71,9 @@ test("1 worker: a fast request waits for the blocking one (the pool is the limit
     assert.equal(await fast.text(), "fast");
     assert.ok(ms >= 250, `fast request should have waited, took ${ms.toFixed(0)} ms`);
     assert.equal((await slow).status, 200);
-    assert.deepEqual(log.filter((line) => line.endsWith("got a job; executing.")), [
+    assert.deepEqual(log.filter((line) => line.includes("got a job")), [
       "worker 1 got a job; executing.",
-      "worker 1 got a job; executing.",
+      "worker 1 got a job; it waits behind the running one.", // lookahead: no round trip when it frees up
     ]);
   });
 });
@@ -122,7 +129,7 @@ test("an infinite loop misses the deadline: 504, the thread is terminated and re
 });
 
 test("a full queue answers 503 with Retry-After at once, and queued jobs still run", async () => {
-  await withPool({ pool: { workers: 1, maxQueue: 1 } }, async (pool) => {
+  await withPool({ pool: { workers: 1, maxQueue: 1, lookahead: 0 } }, async (pool) => {
     const running = get(pool, "/sleep?ms=300");
     await until(() => pool.stats().running === 1, "the slow job running");
     const queued = get(pool, "/fast");
@@ -133,6 +140,41 @@ test("a full queue answers 503 with Retry-After at once, and queued jobs still r
     assert.ok(ms < 100, `refusal took ${ms.toFixed(0)} ms`);
     assert.equal((await running).status, 200);
     assert.equal(await (await queued).text(), "fast");
+  });
+});
+
+test("lookahead: a job waiting at a busy worker is taken back as soon as another worker is free", async () => {
+  await withPool({ pool: { workers: 2, lookahead: 2 } }, async (pool, log) => {
+    const long = get(pool, "/sleep?ms=900");
+    await until(() => pool.stats().running === 1, "the long job running");
+    const short = get(pool, "/sleep?ms=150");
+    await until(() => pool.stats().running === 2, "the short job running");
+    // Both workers busy: these two go ahead, one to each worker (round robin).
+    const start = performance.now();
+    const waiting = [get(pool, "/fast"), get(pool, "/fast")].map((p) => p.then(async (r) => [await r.text(), performance.now() - start] as const));
+    assert.equal(pool.stats().queued, 0);
+    assert.equal(log.filter((line) => line.endsWith("it waits behind the running one.")).length, 2);
+    // The one behind the 900 ms job is taken back when the 150 ms one ends, and runs on that worker.
+    for (const [text, ms] of await Promise.all(waiting)) {
+      assert.equal(text, "fast");
+      assert.ok(ms < 600, `a waiting job was answered after ${ms.toFixed(0)} ms`);
+    }
+    assert.equal((await short).status, 200);
+    assert.equal((await long).status, 200);
+    assert.equal(pool.stats().completed, 4);
+  });
+});
+
+test("lookahead: jobs waiting at a worker that dies are run elsewhere, not failed", async () => {
+  await withPool({ pool: { workers: 2, lookahead: 2 } }, async (pool) => {
+    const long = get(pool, "/sleep?ms=400");
+    await until(() => pool.stats().running === 1, "the long job running");
+    const exit = get(pool, "/exit");
+    const behind = [get(pool, "/fast"), get(pool, "/fast"), get(pool, "/fast")];
+    assert.equal((await exit).status, 502);
+    for (const response of await Promise.all(behind)) assert.equal(await response.text(), "fast");
+    assert.equal((await long).status, 200);
+    assert.equal(pool.stats().failed, 1);
   });
 });
 
@@ -192,15 +234,15 @@ test("status, headers (each Set-Cookie), null bodies and a reused app buffer cro
 
 test("concurrency 2 lets one worker run two async handlers at once", async () => {
   await withPool({ pool: { workers: 1, concurrency: 2 } }, async (pool) => {
-    const [both, ms] = await timed(Promise.all([get(pool, "/async-wait?ms=300"), get(pool, "/async-wait?ms=300")]));
+    const [both, ms] = await timed(Promise.all([get(pool, "/async-wait?ms=600"), get(pool, "/async-wait?ms=600")]));
     for (const response of both) assert.equal(await response.text(), "waited");
-    assert.ok(ms < 550, `two 300 ms async jobs on one worker took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 1100, `two 600 ms async jobs on one worker took ${ms.toFixed(0)} ms (one after the other: 1200)`);
   });
 });
 
 test("close() finishes running and queued jobs, then tells each worker to stop and joins it", async () => {
   const log: string[] = [];
-  const pool = createPool({ module: APP, pool: { workers: 2 }, onLog: (line) => log.push(line) }, spawn);
+  const pool = createPool({ module: APP, pool: { workers: 2, lookahead: 0 }, onLog: (line) => log.push(line) }, spawn);
   await pool.ready;
   const jobs = [1, 2, 3].map(() => get(pool, "/sleep?ms=200"));
   await until(() => pool.stats().running === 2 && pool.stats().queued === 1, "2 running, 1 queued");

@@ -18,6 +18,8 @@ import type { SpawnWorker, WorkerHandle } from "../ports.ts";
 import type { PoolStats, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import {
+  CLAIM_GENERATION_STEP,
+  CLAIM_REVOKED,
   type FromWorker,
   type HeadMessage,
   isCurrent,
@@ -35,6 +37,8 @@ const v = PROTOCOL_VERSION;
 const RETRY_AFTER_SECONDS = 1;
 /** Statuses whose Response must have a null body (fetch spec "null body status"). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+/** Claim tokens wrap below this (a positive Int32 with the two state bits clear). */
+const CLAIM_TOKEN_LIMIT = 2 ** 30;
 /** Where core's worker loop lives: handed to every worker, whose adapter entry imports it. */
 const WORKER_LOOP_URL = new URL("./worker-loop.ts", import.meta.url).href;
 
@@ -116,6 +120,15 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const log = config.onLog ?? (() => {});
   const slots: Slot[] = [];
   const queue: Job[] = [];
+  // Claim cells (protocol.ts): one per job that can be out at a worker ahead of time. No lookahead, or
+  // no SharedArrayBuffer on this runtime: jobs are only ever sent to a free worker.
+  const cellCount = options.workers * (options.concurrency + options.lookahead);
+  const claimBuffer = options.lookahead > 0 && typeof SharedArrayBuffer === "function"
+    ? new SharedArrayBuffer(cellCount * Int32Array.BYTES_PER_ELEMENT)
+    : null;
+  const claims = claimBuffer ? new Int32Array(claimBuffer) : null;
+  const cellTokens: number[] = new Array(cellCount).fill(0);
+  const freeCells: number[] = Array.from({ length: claims ? cellCount : 0 }, (_, i) => cellCount - 1 - i);
   let nextJobId = 1;
   let cursor = 0;
   let closing = false;
@@ -139,7 +152,15 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const running = () => slots.reduce((sum, s) => sum + (s.current?.jobs.size ?? 0), 0);
 
   function start(slot: Slot): void {
-    const data: WorkerStartData = { v, workerId: slot.id, loop: WORKER_LOOP_URL, module: moduleUrl, window: options.bodyWindow };
+    const data: WorkerStartData = {
+      v,
+      workerId: slot.id,
+      loop: WORKER_LOOP_URL,
+      module: moduleUrl,
+      window: options.bodyWindow,
+      concurrency: options.concurrency,
+      claims: claimBuffer,
+    };
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     let initError = "";
@@ -175,21 +196,84 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   }
 
   /** Hands queued jobs to free workers, oldest first, while any worker has a free slot. */
+  /** Hands queued jobs out, oldest first: to a worker with a free slot, else (jobs without a body)
+   * ahead to a busy worker with lookahead room; then takes back jobs waiting at busy workers for any
+   * worker still free. After it, no job waits while a worker is free. */
   function dispatch(): void {
     while (queue.length > 0) {
       const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
-      const i = pickWorker(views, options.concurrency, cursor);
-      if (i === -1) return;
+      let i = pickWorker(views, options.concurrency, cursor);
+      const ahead = i === -1 && claims !== null && queue[0]!.body === null && freeCells.length > 0;
+      if (ahead) i = pickWorker(views, options.concurrency + options.lookahead, cursor);
+      if (i === -1) break;
       cursor = (i + 1) % slots.length;
-      run(slots[i]!, queue.shift()!);
+      run(slots[i]!, queue.shift()!, ahead);
+    }
+    if (queue.length === 0 && claims !== null) takeBack();
+  }
+
+  /** For each worker with a free slot, takes back the longest-waiting job sent ahead to another worker
+   * (if that worker has not started it yet: the claim decides) and runs it on the free one. */
+  function takeBack(): void {
+    for (const free of slots) {
+      const life = free.current;
+      if (!life?.ready || free.stopping || life.jobs.size >= options.concurrency) continue;
+      const taken = revokeOne(free);
+      if (!taken) return; // nothing waits anywhere
+      run(free, taken, false);
     }
   }
 
-  function run(slot: Slot, job: Job): void {
+  function revokeOne(except: Slot): Job | null {
+    for (const slot of slots) {
+      const life = slot.current;
+      if (slot === except || !life) continue;
+      for (const job of life.jobs.values()) {
+        if (job.message.claim && revoke(job)) {
+          detach(slot, life, job);
+          return job;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Wins a job's claim for main (the worker has not started it), and frees its cell. */
+  function revoke(job: Job): boolean {
+    const claim = job.message.claim;
+    if (!claim || !claims) return false;
+    const won = Atomics.compareExchange(claims, claim.cell, claim.token, claim.token | CLAIM_REVOKED) === claim.token;
+    if (won) releaseClaim(job);
+    return won;
+  }
+
+  function releaseClaim(job: Job): void {
+    const claim = job.message.claim;
+    if (!claim) return;
+    delete job.message.claim;
+    freeCells.push(claim.cell);
+  }
+
+  /** Removes a job that never ran from its worker's books (it will be run elsewhere). */
+  function detach(slot: Slot, life: Incarnation, job: Job): void {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.timer = undefined;
+    life.jobs.delete(job.id);
+    if (life.jobs.size === 0) slot.busyMs += Date.now() - slot.busySince;
+  }
+
+  function run(slot: Slot, job: Job, ahead: boolean): void {
     const life = slot.current!;
     if (life.jobs.size === 0) slot.busySince = Date.now();
     life.jobs.set(job.id, job);
-    log(`worker ${slot.id} got a job; executing.`);
+    if (ahead) {
+      const cell = freeCells.pop()!;
+      const token = (cellTokens[cell]! + CLAIM_GENERATION_STEP) % CLAIM_TOKEN_LIMIT;
+      cellTokens[cell] = token;
+      Atomics.store(claims!, cell, token);
+      job.message.claim = { cell, token };
+      log(`worker ${slot.id} got a job; it waits behind the running one.`);
+    } else log(`worker ${slot.id} got a job; executing.`);
     post(life, job.message);
     if (options.taskTimeout > 0) {
       job.timer = setTimeout(() => expire(slot, life, job), options.taskTimeout);
@@ -219,6 +303,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     if (job.timer !== undefined) clearTimeout(job.timer);
     job.upload?.cancel();
     if (!life.jobs.delete(job.id)) return;
+    releaseClaim(job);
     if (ok) {
       completed++;
       slot.completed++;
@@ -232,6 +317,14 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
    * jobs, with concurrency > 1, fail as a crash would fail them). */
   function expire(slot: Slot, life: Incarnation, job: Job): void {
     if (job.answered) return;
+    if (revoke(job)) {
+      // Still waiting behind a stuck job: it never ran, so it goes back to the front of the queue (the
+      // stuck job's own deadline deals with that worker).
+      detach(slot, life, job);
+      queue.unshift(job);
+      dispatch();
+      return;
+    }
     log(`worker ${slot.id} missed the ${options.taskTimeout} ms deadline; terminating it.`);
     answer(job, plainResponse(504, "Gateway Timeout"));
     settle(slot, life, job, false);
@@ -310,6 +403,10 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   function onExit(slot: Slot, life: Incarnation, code: number, initError: string): void {
     life.ready = false;
+    // Jobs sent ahead that it never started are not lost: back to the front of the queue, in order.
+    const unstarted = [...life.jobs.values()].filter((job) => revoke(job));
+    for (const job of unstarted) detach(slot, life, job);
+    queue.unshift(...unstarted);
     for (const job of [...life.jobs.values()]) {
       answer(job, plainResponse(502, "Bad Gateway"));
       job.download?.fail(new Error(`weft: worker ${slot.id} exited mid-response`));

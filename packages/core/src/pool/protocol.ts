@@ -42,6 +42,29 @@ export interface WorkerStartData {
   module: string;
   /** Response-body chunks the worker may send ahead of main's consumer, per job (flow control). */
   window: number;
+  /** Jobs this worker runs at once; more that arrive (lookahead) wait in its local FIFO. */
+  concurrency: number;
+  /** Claim cells shared by main and every worker (see Claim below); null when lookahead is off. */
+  claims: SharedArrayBuffer | null;
+}
+
+// ---- claims: taking back a job that waits at a busy worker -----------------------------------------
+//
+// A job sent ahead to a busy worker (lookahead) carries a claim: a cell of a shared Int32Array and the
+// token main wrote there. Whoever swaps the token first with Atomics.compareExchange owns the job: the
+// worker, to start it (token → token|CLAIM_STARTED), or main, to take it back for a worker that became
+// free (token → token|CLAIM_REVOKED). Exactly one of them wins, with no message and no lock. Tokens carry
+// a generation in their upper bits, so a stale message can never claim a reused cell.
+
+/** Low bits of a claim cell: its state. The token itself has them clear. */
+export const CLAIM_STARTED = 1;
+export const CLAIM_REVOKED = 2;
+/** Generations advance by this step, leaving the two state bits free. */
+export const CLAIM_GENERATION_STEP = 4;
+
+export interface Claim {
+  cell: number;
+  token: number;
 }
 
 /** The handler's `info` (ServeInfo), as plain data. */
@@ -63,6 +86,8 @@ export interface JobMessage {
   info: JobInfo;
   /** True when req-chunk/req-end messages follow; false for a request without a body. */
   body: boolean;
+  /** Present when the job was sent ahead to a busy worker: start it only if the claim is won. */
+  claim?: Claim;
 }
 export interface ReqChunkMessage { v: number; t: "req-chunk"; id: number; chunk: ArrayBuffer }
 export interface ReqEndMessage { v: number; t: "req-end"; id: number }

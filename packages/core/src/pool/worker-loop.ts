@@ -11,6 +11,7 @@ import type { WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import {
+  CLAIM_STARTED,
   type FromWorker,
   IN_MEMORY_TICKS,
   INLINE_BODY_MAX_BYTES,
@@ -115,18 +116,38 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   const handler = fetchHandler;
 
   const jobs = new Map<number, RunningJob>();
+  /** Jobs sent ahead (lookahead) while `concurrency` jobs run here: started in order as slots free up,
+   * each only if its claim is still ours (main may have taken it back for a free worker). */
+  const waiting: JobMessage[] = [];
+  const claims = data.claims ? new Int32Array(data.claims) : null;
   let shuttingDown = false;
 
   const exitIfDone = () => {
-    if (!shuttingDown || jobs.size > 0) return;
+    if (!shuttingDown || jobs.size > 0 || waiting.length > 0) return;
     post({ v, t: "exited", workerId: data.workerId });
     port.exit(0);
   };
 
   const finish = (id: number) => {
     jobs.delete(id);
+    while (waiting.length > 0 && jobs.size < data.concurrency) start(waiting.shift()!);
     exitIfDone();
   };
+
+  /** Runs a job now unless main took it back (its claim was revoked). */
+  function start(message: JobMessage): void {
+    const claim = message.claim;
+    if (claim && claims) {
+      const won = Atomics.compareExchange(claims, claim.cell, claim.token, claim.token | CLAIM_STARTED) === claim.token;
+      if (!won) return;
+    }
+    void run(message);
+  }
+
+  function admit(message: JobMessage): void {
+    if (jobs.size < data.concurrency) start(message);
+    else waiting.push(message);
+  }
 
   async function run(message: JobMessage): Promise<void> {
     const { id } = message;
@@ -216,7 +237,7 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     const message = raw as ToWorker;
     switch (message.t) {
       case "job":
-        void run(message);
+        admit(message);
         return;
       case "req-chunk":
         jobs.get(message.id)?.inbox?.push(message.chunk);
