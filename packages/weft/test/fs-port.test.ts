@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { fs } from "../src/index.ts";
 
 let dir = "";
-const DATA = new Uint8Array(200_000).map((_, i) => i % 251);
+// Over 256 KiB, so on Bun both body paths (open+read for small ranges, Bun.file for large) are exercised.
+const DATA = new Uint8Array(600_000).map((_, i) => i % 251);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "weft-fs-"));
@@ -48,10 +49,11 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-test("openRange streams exactly bytes [start, end]", async () => {
+test("openRange streams exactly bytes [start, end], small and large ranges", async () => {
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 0, DATA.length - 1)), DATA);
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 70_000, 140_000)), DATA.slice(70_000, 140_001));
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 5, 5)), DATA.slice(5, 6));
+  assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 1, 599_998)), DATA.slice(1, 599_999));
 });
 
 test("openRange on a missing file fails when read, not when created", async () => {
