@@ -87,11 +87,11 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     onOutput();
   });
   const exitCode = child.exitCode.finally(() => (exited = true));
-  const waitFor = (pattern: RegExp, what: string) =>
+  const waitFor = (pattern: RegExp, what: string, accept: (match: RegExpMatchArray) => boolean = () => true) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${what} in: ${out}`)), 20_000);
       onOutput = () => {
-        const match = out.match(pattern);
+        const match = [...out.matchAll(new RegExp(pattern, "g"))].find(accept);
         if (!match) return;
         clearTimeout(timer);
         onOutput = () => {};
@@ -103,7 +103,9 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     const port = Number((await waitFor(/listening (\d+)/, "listening line"))[1]);
     const responses = Array.from({ length: IN_FLIGHT }, () => request(port));
     // Every worker busy and the other requests read and queued: now they are all in flight.
-    await waitFor(new RegExp(`load ${WORKERS} ${IN_FLIGHT - WORKERS}\n`), "all requests in flight");
+    // (Running counts jobs held ahead at busy workers too: pool.lookahead.)
+    const inFlight = (m: RegExpMatchArray) => Number(m[1]) >= WORKERS && Number(m[1]) + Number(m[2]) === IN_FLIGHT;
+    await waitFor(/load (\d+) (\d+)\n/, "all requests in flight", inFlight);
     child.kill("SIGTERM");
 
     const all = await Promise.all(responses);
@@ -115,7 +117,8 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     }
     assert.equal(await exitCode, 0);
     for (let id = 1; id <= WORKERS; id++) assert.ok(out.includes(`pool: worker ${id} stopped.`), `worker ${id} joined:\n${out}`);
-    assert.equal(out.match(/got a job; executing\./g)?.length, IN_FLIGHT);
+    // Every request was handed to a worker (a job taken back from a busy worker is handed out twice).
+    assert.ok((out.match(/got a job/g)?.length ?? 0) >= IN_FLIGHT, out);
     assert.ok(out.includes("finished"));
   } finally {
     if (!exited) child.kill("SIGKILL");
