@@ -134,7 +134,7 @@ async function main(): Promise<number> {
     log(`reference (native servers, not counted): ${refOk}/${refTotal} cells as weft expects`);
     log(`took ${((Date.now() - started) / 1000).toFixed(1)} s; client event-loop stall max ${(loopDelay.max / NS_PER_MS).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / NS_PER_MS).toFixed(0)} ms`);
     log(`${passed} passed, ${failed} failed`);
-    return failed > 0 || passed === 0 ? 1 : 0;
+    return failed > 0 || (servers.some(isWeft) && passed === 0) ? 1 : 0;
   } finally {
     await Promise.all([...fixtures.values()].map(stopFixture));
   }
