@@ -92,7 +92,8 @@ export interface ParserOptions {
 export interface Parser {
   /** Push bytes. Returns how many bytes of `chunk` were consumed: always chunk.length unless a callback
    * called pause(), in which case the rest must be fed again after resume(). A feed() while paused
-   * consumes nothing (returns 0). Never throws (exceptions thrown by callbacks do propagate). */
+   * consumes nothing (returns 0). Never throws; an exception thrown by a callback propagates out of
+   * feed() and leaves the parser unusable. Not re-entrant: callbacks must not call feed(). */
   feed(chunk: Uint8Array): number;
   /** Stop consuming after the current callback returns (used at message boundaries). */
   pause(): void;
@@ -134,6 +135,9 @@ const MAX_CHUNK_SIZE_DIGITS = 16;
 /** The section buffer starts this small and grows (doubling) up to its cap: most heads arrive whole
  * and never touch it, and idle connections should stay cheap. */
 const INITIAL_SECTION_BUFFER = 1024;
+/** A section buffer grown past this is released once its section is handed out, so one large head
+ * does not pin tens of KiB for the rest of a long keep-alive connection. */
+const RETAINED_SECTION_BUFFER = 4 * 1024;
 /** Numbers stored per field line in `spans`: start, name end, value start, value end, flags. */
 const SPAN = 5;
 
@@ -505,6 +509,7 @@ class RequestParser implements Parser {
 
   /** Forget the section just handed out (before any callback runs, so `idle` is right inside them). */
   private resetSection(): void {
+    if (this.sec.length > RETAINED_SECTION_BUFFER) this.sec = NO_BYTES;
     this.buffered = false;
     this.secLen = 0;
     this.lineStart = 0;

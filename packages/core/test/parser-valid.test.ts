@@ -118,6 +118,7 @@ const ROWS: ValidRow[] = [
   { name: "header_count_exactly_max", raw: get("A: 1", "B: 2"), options: { limits: { maxHeaderCount: 3 } }, expect: {} },
   { name: "trailer_bytes_exactly_max", raw: chunked("0\r\nT: 12\r\n\r\n"), options: { limits: { maxTrailerBytes: 7 } }, expect: { trailers: [["T", "12"]] } },
   { name: "chunk_extension_exactly_max", raw: chunked("1;abcdefg\r\nx\r\n0\r\n\r\n"), options: { limits: { maxChunkExtensionBytes: 8 } }, expect: { body: "x" } },
+  { name: "large_head_near_default_limits", raw: head("GET /" + "t".repeat(8000) + " HTTP/1.1", "Host: x", "X-Big: " + "v".repeat(16000)), expect: { head: { headBytes: 8016 + 9 + 16009 + 2 } } },
   { name: "max_body_zero_allows_no_body_requests", raw: get(), options: { limits: { maxBodyBytes: 0 } }, expect: {} },
   { name: "max_body_zero_allows_empty_chunked", raw: chunked("0\r\n\r\n"), options: { limits: { maxBodyBytes: 0 } }, expect: {} },
 
