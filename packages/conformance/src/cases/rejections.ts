@@ -3,7 +3,7 @@
 // the runner then checks a fresh connection still gets 200 (liveness).
 
 import { FIXTURE_LIMITS } from "../fixture/config.ts";
-import { chunk, chunkedRequest, CRLF, filler, get, head, HOST, rejects } from "./helpers.ts";
+import { chunk, chunkedRequest, CRLF, filler, get, head, HOST, rejects, simple } from "./helpers.ts";
 import type { Case } from "./types.ts";
 
 const SMUGGLE = "smuggling";
@@ -117,7 +117,47 @@ export const fieldCases: Case[] = [
 /** A header section of `count` lines of `size` bytes each (besides Host). */
 const fields = (count: number, size: number) => Array.from({ length: count }, (_, i) => `X-F${String(i).padStart(3, "0")}: ${filler(size, i)}`);
 
+/** `GET <target> HTTP/1.1` whose request line (CRLF excluded) is exactly `bytes` long. */
+function lineOf(bytes: number): string {
+  const fixed = "GET /headers?pad= HTTP/1.1".length;
+  return head(`GET /headers?pad=${"p".repeat(bytes - fixed)} HTTP/1.1`, `Host: ${HOST}`);
+}
+
+/** A GET whose field section (every field line with its CRLF, the final empty line excluded) is exactly
+ * `bytes` long, in `count` lines (Host included). */
+function sectionOf(bytes: number, count: number): string {
+  const hostLine = `Host: ${HOST}`;
+  let left = bytes - (hostLine.length + 2);
+  const lines = [hostLine];
+  for (let i = 1; i < count; i++) {
+    const name = `X-F${String(i).padStart(3, "0")}: `;
+    const size = i === count - 1 ? left - name.length - 2 : Math.floor(left / (count - i)) - name.length - 2;
+    lines.push(name + filler(size, i));
+    left -= name.length + size + 2;
+  }
+  return head("GET / HTTP/1.1", ...lines);
+}
+
 export const limitCases: Case[] = [
+  // Boundaries: exactly at each limit is accepted, one past it is refused (off-by-one guards).
+  simple(LIMITS, "request line of exactly maxRequestLineBytes → 200", lineOf(FIXTURE_LIMITS.maxRequestLineBytes), { status: 200 }, {
+    closed: false,
+  }),
+  rejects(LIMITS, "request line one byte over maxRequestLineBytes → 414", lineOf(FIXTURE_LIMITS.maxRequestLineBytes + 1), 414, {
+    node: NO_LINE_LIMIT,
+    deno: NO_LINE_LIMIT,
+    bun: NO_LINE_LIMIT,
+  }),
+  simple(LIMITS, "exactly maxHeaderCount field lines → 200", sectionOf(FIXTURE_LIMITS.maxHeaderCount * 20, FIXTURE_LIMITS.maxHeaderCount), { status: 200 }, {
+    closed: false,
+  }),
+  rejects(LIMITS, "one field line over maxHeaderCount → 431", sectionOf((FIXTURE_LIMITS.maxHeaderCount + 1) * 20, FIXTURE_LIMITS.maxHeaderCount + 1), 431, {
+    node: NO_COUNT_LIMIT,
+    deno: NO_COUNT_LIMIT,
+    bun: NO_COUNT_LIMIT,
+  }),
+  simple(LIMITS, "field section 2 bytes under maxHeaderBytes → 200", sectionOf(FIXTURE_LIMITS.maxHeaderBytes - 2, 8), { status: 200 }, { closed: false }),
+  rejects(LIMITS, "field section 1 byte over maxHeaderBytes → 431", sectionOf(FIXTURE_LIMITS.maxHeaderBytes + 1, 8), 431, NO_HEADER_SIZE),
   rejects(LIMITS, "one field larger than maxHeaderBytes → 431", get("/", `X-Big: ${filler(FIXTURE_LIMITS.maxHeaderBytes + 10)}`), 431, NO_HEADER_SIZE),
   rejects(LIMITS, "field section over maxHeaderBytes in small fields → 431", get("/", ...fields(20, Math.ceil(FIXTURE_LIMITS.maxHeaderBytes / 15))), 431, NO_HEADER_SIZE),
   rejects(LIMITS, "more than maxHeaderCount fields → 431", get("/", ...fields(FIXTURE_LIMITS.maxHeaderCount + 5, 4)), 431, {
