@@ -9,7 +9,8 @@ export type RuntimeName = "node" | "deno" | "bun";
 export const RUNTIMES: readonly RuntimeName[] = ["node", "deno", "bun"];
 
 /** weft inline, weft on a pool of N workers, or the runtime's own server. */
-export type ServerKind = "weft-inline" | "weft-pool2" | "weft-pool4" | "native";
+export const SERVER_KINDS = ["weft-inline", "weft-pool2", "weft-pool4", "native"] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface ServerSpec {
   runtime: RuntimeName;

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { checkRoute } from "./measure.ts";
-import { RUNTIMES, type RuntimeName, type ServerKind, startServer } from "./proc.ts";
+import { RUNTIMES, type RuntimeName, SERVER_KINDS, type ServerKind, startServer } from "./proc.ts";
 import { SCENARIOS, type ThroughputScenario } from "./scenarios.ts";
 import { DEFAULT_CPU_ITERS, STATIC_NAME, staticFileBytes } from "./servers/content.ts";
 import { ensureWrk, runWrk } from "./wrk.ts";
@@ -113,6 +113,7 @@ export async function profileMain(argv: string[]): Promise<void> {
   const runtime = (flags.get("profile") ?? "node") as RuntimeName;
   if (!RUNTIMES.includes(runtime)) throw new Error(`profile: unknown runtime ${runtime}`);
   const kind = (flags.get("server") ?? DEFAULTS.server) as ServerKind;
+  if (!SERVER_KINDS.includes(kind)) throw new Error(`profile: --server must be one of ${SERVER_KINDS.join(", ")}`);
   const durationS = Number(flags.get("duration") ?? DEFAULTS.durationS);
   const top = Number(flags.get("top") ?? DEFAULTS.top);
   const scenario = SCENARIOS.find((s) => s.id === (flags.get("scenario") ?? DEFAULTS.scenario));

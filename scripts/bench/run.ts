@@ -5,9 +5,7 @@
 // same bytes, warm them up, measure them interleaved for N rounds → print the Markdown table, write it
 // with a JSON file under results/, print the summary. Method and scenarios: BENCHMARKS.md.
 //
-// Flags: --quick (2 s cells, 1 round, 1,000 idle connections), --only=get,pipeline,…,
-// --runtimes=node,deno,bun, --rounds=N, --duration=S, --warmup=S, --connections=N, --idle=N,
-// --wrk-threads=N, --profile=<runtime> (delegates to profile.ts; see its header).
+// Flags: see USAGE below (`npm run bench -- --help`).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
@@ -32,12 +30,36 @@ const DEFAULT_WRK_THREADS = 1;
 /** Target duration of one GET /cpu, in ms (issue 6: "about 2 ms of deterministic work"). */
 const CPU_TARGET_MS = 2;
 
+const USAGE = `npm run bench -- [flags]        (method and scenarios: BENCHMARKS.md)
+  --quick              1 round of 2 s, 1 s warm-up, 1,000 idle connections (checks the harness)
+  --only=a,b           scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
+  --runtimes=a,b       node, deno, bun (default: all)
+  --rounds=N           measured rounds (default ${FULL.rounds})
+  --duration=S         seconds per measured cell (default ${FULL.durationS})
+  --warmup=S           seconds of warm-up per server (default ${FULL.warmupS})
+  --connections=N      wrk connections (default ${DEFAULT_CONNECTIONS})
+  --idle=N             idle connections (default ${FULL.idleConnections})
+  --wrk-threads=N      wrk threads (default ${DEFAULT_WRK_THREADS})
+  --cpu-iters=N        iterations of the /cpu work (default: calibrated to ~${CPU_TARGET_MS} ms)
+  --profile=RUNTIME    profile a server under load instead (profile.ts: --scenario, --server, --duration, --top)`;
+const KNOWN_FLAGS = new Set(["quick", "only", "runtimes", "rounds", "duration", "warmup", "connections", "idle", "wrk-threads", "cpu-iters", "help"]);
+const PROFILE_FLAGS = new Set(["profile", "scenario", "server", "duration", "top"]);
+
 function parseArgs(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (const arg of argv) {
     const match = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`bench: unknown argument ${arg}`);
+    if (!match) throw new Error(`bench: unknown argument ${arg}\n${USAGE}`);
     flags.set(match[1]!, match[2] ?? "true");
+  }
+  // A mistyped flag must not silently start a 20-minute run with defaults.
+  const known = flags.has("profile") ? PROFILE_FLAGS : KNOWN_FLAGS;
+  for (const [name, value] of flags) {
+    if (!known.has(name)) throw new Error(`bench: unknown flag --${name}\n${USAGE}`);
+    const numeric = ["rounds", "duration", "warmup", "connections", "idle", "wrk-threads", "cpu-iters", "top"];
+    if (numeric.includes(name) && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
+      throw new Error(`bench: --${name} needs a positive whole number`);
+    }
   }
   return flags;
 }
@@ -68,6 +90,7 @@ function versionOf(command: string, args: string[]): string {
 
 async function main(): Promise<void> {
   const flags = parseArgs(process.argv.slice(2));
+  if (flags.has("help")) return console.log(USAGE);
   if (flags.has("profile")) {
     const { profileMain } = await import("./profile.ts");
     return profileMain(process.argv.slice(2));
