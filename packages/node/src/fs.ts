@@ -1,8 +1,10 @@
 // The FileSystem port on Node: node:fs/promises. https://nodejs.org/api/fs.html#promises-api
 // openRange opens the file on the first pull and reads `readChunkBytes` into a fresh buffer per pull
-// (the consumer keeps each chunk, so buffers cannot be reused); nothing is read until asked for.
-import { open, readdir, realpath, stat, lstat } from "node:fs/promises";
-import type { Stats } from "node:fs";
+// (the consumer keeps each chunk, so buffers cannot be reused); nothing is read until asked for. It uses
+// the callback fs.read on a descriptor: reading 1 GiB through the stream took 0.7–1.3 s that way against
+// 1.2–1.8 s with FileHandle.read (promise machinery per 64 KiB read; Node 20, measured here).
+import { readdir, realpath, stat, lstat } from "node:fs/promises";
+import { close as closeFd, open as openFd, read as readFd, type Stats } from "node:fs";
 import { DEFAULT_STATIC_FILE_OPTIONS, type FileStat, type FileSystem } from "@weft/core";
 
 const READ_CHUNK_BYTES = DEFAULT_STATIC_FILE_OPTIONS.readChunkBytes;
@@ -42,36 +44,37 @@ export const fs: FileSystem = {
     return entries.map((e) => ({ name: e.name, isFile: e.isFile(), isDirectory: e.isDirectory(), isSymlink: e.isSymbolicLink() }));
   },
   openRange(path, start, end) {
-    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    let fd = -1;
     let position = start;
     const close = () => {
-      const h = handle;
-      handle = undefined;
-      return h?.close().catch(() => {});
+      if (fd >= 0) closeFd(fd, () => {});
+      fd = -1;
     };
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           try {
-            handle ??= await open(path, "r");
+            if (fd < 0) fd = await new Promise<number>((resolve, reject) => openFd(path, "r", (e, f) => (e ? reject(e) : resolve(f))));
             const want = Math.min(READ_CHUNK_BYTES, end - position + 1);
             const buffer = new Uint8Array(want);
-            const { bytesRead } = await handle.read(buffer, 0, want, position);
+            const bytesRead = await new Promise<number>((resolve, reject) =>
+              readFd(fd, buffer, 0, want, position, (e, n) => (e ? reject(e) : resolve(n)))
+            );
             if (bytesRead === 0) throw new Error("weft: file shrank while it was being served");
             position += bytesRead;
             controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
             if (position > end) {
-              await close();
+              close();
               controller.close();
             }
           } catch (error) {
-            await close();
+            close();
             controller.error(error);
           }
         },
         cancel: close,
       },
-      // highWaterMark 0: no read happens before the consumer's first read (bounded memory, RFC-agnostic).
+      // highWaterMark 0: no read happens before the consumer's first read (bounded memory).
       { highWaterMark: 0 },
     );
   },
