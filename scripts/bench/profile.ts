@@ -3,8 +3,8 @@
 //   npm run bench -- --profile=node [--scenario=get] [--server=weft-inline] [--duration=10] [--top=25]
 //   node --import tsx scripts/bench/profile.ts --profile=deno --scenario=pipeline
 //
-// All three runtimes have a V8/JSC-style sampling profiler behind the same flag: `node --cpu-prof`,
-// `deno run --cpu-prof` (Deno ≥ 2.7) and `bun --cpu-prof` (Bun ≥ 1.3), each writing a Chrome
+// All three runtimes have a sampling profiler behind the same flag: `node --cpu-prof`, `deno run
+// --cpu-prof` and `bun --cpu-prof` (checked on Node 20.20, Deno 2.9.6, Bun 1.4.5), each writing a Chrome
 // `.cpuprofile` JSON file when the process exits. The server exits cleanly on SIGTERM for that reason.
 // The profiles are kept under results/profiles/ (open them in Chrome DevTools → Performance); this script
 // prints each one's top functions by self time, parsed from the JSON here.
