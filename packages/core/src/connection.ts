@@ -134,6 +134,8 @@ export class Connection implements ConnectionEvents, BodyOwner {
   /** Inside parser.feed: resuming must not re-enter it. */
   private feeding = false;
   private paused = 0;
+  /** What we last told the adapter (pauseReading / resumeReading). */
+  private transportPaused = false;
   /** Response bytes ready to go, written as one buffer by `flush`. */
   private out: Uint8Array[] = [];
   private outBytes = 0;
@@ -272,6 +274,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
     } finally {
       this.feeding = false;
     }
+    // A reason may have come and gone while parsing (a body chunk filled the stream, the handler read it).
+    if (this.paused === 0) this.parser.resume();
+    this.syncReading();
   }
 
   private onHead(head: RequestHead): void {
@@ -283,11 +288,14 @@ export class Connection implements ConnectionEvents, BodyOwner {
     }
     const exchange = new Exchange(head, this.config.onLog ? this.config.clock.now() : 0);
     this.queue.push(exchange);
-    if (head.method === "CONNECT" || head.upgrade !== null) {
-      // No tunnels or protocol switches yet: what follows the head is not HTTP/1.1 we could parse.
+    if (head.method === "CONNECT") {
+      // No tunnels yet: what follows a CONNECT head is not HTTP/1.1 we could parse (RFC 9110 §9.3.6).
       this.refuse(exchange, NOT_IMPLEMENTED_STATUS);
       return;
     }
+    // An Upgrade request (h2c, websocket) is served as plain HTTP/1.1: RFC 9110 §7.8 lets a server
+    // ignore Upgrade, and the client then sees no 101 and carries on (or fails its handshake cleanly).
+    // A 501 would break clients that merely offer an upgrade (`curl --http2` sends Upgrade: h2c).
     let body: ReadableStream<Uint8Array> | null = null;
     if (head.bodyKind !== "none") {
       this.reading = exchange;
@@ -658,10 +666,11 @@ export class Connection implements ConnectionEvents, BodyOwner {
     this.paused |= reason;
     if (was === 0) {
       if (this.feeding) this.parser.pause();
-      this.transport.pauseReading();
+      this.syncReading();
     }
   }
 
+  /** Lift one reason. Inside parser.feed only the bit is cleared: `feed` carries on and syncs after. */
   private unpause(reason: number): void {
     if ((this.paused & reason) === 0) return;
     this.paused &= ~reason;
@@ -673,7 +682,16 @@ export class Connection implements ConnectionEvents, BodyOwner {
       this.feed(leftover, false);
     }
     this.finishParserIfDone();
-    if (this.paused === 0 && !this.ended) this.transport.resumeReading();
+    this.syncReading();
+  }
+
+  /** Make the socket's reading state match the pause reasons (calls the adapter only on a change). */
+  private syncReading(): void {
+    const pause = this.paused !== 0 && !this.ended;
+    if (pause === this.transportPaused || this.closed) return;
+    this.transportPaused = pause;
+    if (pause) this.transport.pauseReading();
+    else this.transport.resumeReading();
   }
 
   /** No further request will be read on this connection; close once the queue is answered. */
@@ -717,6 +735,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     this.transport.end();
     // Read on (and drop) until the peer closes: see Phase.Closing.
     this.paused = 0;
+    this.transportPaused = false;
     this.transport.resumeReading();
     this.rearm();
   }

@@ -37,6 +37,7 @@ test("request body: streamed to the handler as it arrives (Content-Length and ch
   h.connection.onData(enc("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n"));
   await settle();
   assert.deepEqual(first, ["abc", "def"]);
+  assert.equal(h.transport.readingPaused, false);
   assert.match(h.transport.text, /\r\n\r\nabc\|def[\s\S]*\r\n\r\nxyz$/);
 });
 
@@ -101,6 +102,8 @@ test("Expect: 100-continue: 100 Continue when the handler reads the body, then t
   h.connection.onData(enc("hi"));
   await settle();
   assert.match(h.transport.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhi$/);
+  assert.equal(h.transport.readingPaused, false, "reading resumed for the next request");
+  assert.equal(h.transport.ended, false);
 });
 
 test("Expect: 100-continue answered without reading the body: no 100, Connection: close", async () => {

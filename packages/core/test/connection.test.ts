@@ -114,14 +114,21 @@ test("parse errors map to their statuses (version 505, long target 414, big head
   }
 });
 
-test("Upgrade and CONNECT: 501 and close", async () => {
-  for (const raw of ["GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n", "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n"]) {
-    const h = harness(echoPath);
-    h.connection.onData(enc(raw));
-    await settle();
-    assert.deepEqual(statuses(h.transport.text), [501]);
-    assert.equal(h.transport.ended, true);
-  }
+test("CONNECT: 501 and close (no tunnels)", async () => {
+  const h = harness(echoPath);
+  h.connection.onData(enc("CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n"));
+  await settle();
+  assert.deepEqual(statuses(h.transport.text), [501]);
+  assert.equal(h.transport.ended, true);
+});
+
+test("Upgrade offered (h2c): ignored, served as HTTP/1.1, connection stays", async () => {
+  const h = harness(echoPath);
+  h.connection.onData(enc("GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"));
+  await settle();
+  assert.deepEqual(statuses(h.transport.text), [200]);
+  assert.match(h.transport.text, /\/up$/);
+  assert.equal(h.transport.ended, false);
 });
 
 test("HEAD: the head a GET would get, no body", async () => {
