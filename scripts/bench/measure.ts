@@ -131,9 +131,9 @@ export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions):
       }
     }
     const wrkOptions = { connections: opts.connections, threads: opts.wrkThreads, pipeline: sc.pipeline, method: sc.method, body: sc.body };
-    for (const { server } of entries) {
+    for (const { row, server } of entries) {
       log(`warm-up ${server.label} ${opts.warmupS}s`);
-      await load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.warmupS });
+      await attempt(row, server, () => load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.warmupS }));
     }
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { row, role, server } of entries) {
@@ -271,9 +271,9 @@ export async function runBlocked(sc: BlockedScenario, opts: BenchOptions): Promi
       const server = await startChecked({ runtime, kind: sc.server }, ["/", "/sleep?ms=1"], opts, row);
       if (server) entries.push({ row, server });
     }
-    for (const { server } of entries) {
+    for (const { row, server } of entries) {
       log(`warm-up ${server.label} ${opts.warmupS}s`);
-      await load(server, server.origin + "/", { ...wrkOptions, durationS: opts.warmupS });
+      await attempt(row, server, () => load(server, server.origin + "/", { ...wrkOptions, durationS: opts.warmupS }));
     }
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { row, server } of entries) {
