@@ -2,7 +2,7 @@
 
 import * as assert from "node:assert/strict";
 import { bigBody, HOME_HTML } from "../fixture/app.ts";
-import { FIXTURE_CONNECTION, FIXTURE_TIMEOUTS } from "../fixture/config.ts";
+import { BIG_BYTES, FIXTURE_CONNECTION, FIXTURE_TIMEOUTS } from "../fixture/config.ts";
 import { check, chunk, chunkedRequest, expectClosed, expectUsable, get, head, HOST, withBody } from "./helpers.ts";
 import type { Case, CaseContext } from "./types.ts";
 
@@ -353,6 +353,8 @@ export const abortCases: Case[] = [
   }),
 ];
 
+/** Pipelined /big requests a non-reading client asks for (8 MiB: beyond any loopback buffering). */
+const UNREAD_BIGS = 8;
 /** How soon slots of closed connections must be free again (generous: 300 closes on a loaded machine). */
 const SLOT_FREE_MS = 3_000;
 /** Connections in the concurrency case: the fixture's maxConnections leaves room for them. */
@@ -459,6 +461,39 @@ export const loadCases: Case[] = [
       conn.resume();
       check(await conn.read({ timeoutMs: 10_000 }), { status: 200, body: bigBody() });
       await expectUsable(conn);
+    },
+  },
+  {
+    group: LOAD,
+    name: "request body streams: /echo answers the first chunk before the body ends",
+    gaps: { node: "the fixture's node:http bridge reads two body pieces before it writes the head" },
+    run: async (ctx) => {
+      const conn = await ctx.connect();
+      await conn.write(head("POST /echo HTTP/1.1", `Host: ${HOST}`, "Transfer-Encoding: chunked") + "b\r\nfirst part\n\r\n");
+      // The response head and the first echoed bytes must come while the client still holds the rest.
+      const early = await conn.waitAnything(3_000);
+      await sleep(100);
+      const seen = conn.pending.toString("latin1");
+      assert.ok(early.bytes.length > 0 && /^HTTP\/1\.1 200 /.test(seen) && seen.includes("first part"), `nothing echoed before the body ended: ${JSON.stringify(seen.slice(0, 120))}`);
+      await conn.write("b\r\nlast part!\n\r\n0\r\n\r\n");
+      check(await conn.read(), { status: 200, body: "first part\nlast part!\n" });
+    },
+  },
+  {
+    group: LOAD,
+    name: "client that never reads is cut off after writeTimeout",
+    timeoutMs: 20_000,
+    gaps: { node: "node:http has no write timeout", deno: "Deno.serve has no write timeout" },
+    run: async (ctx) => {
+      const conn = await ctx.connect();
+      conn.pause();
+      // Far more than loopback socket buffers hold, so the server's writes must block.
+      await conn.write(get("/big").repeat(UNREAD_BIGS));
+      await sleep(FIXTURE_TIMEOUTS.writeTimeout + 1_500);
+      conn.resume();
+      const how = await conn.waitClose(FIXTURE_TIMEOUTS.writeTimeout * 2);
+      assert.notEqual(how, "timeout", "the server must give up on a client that does not read");
+      assert.ok(conn.pending.length < UNREAD_BIGS * BIG_BYTES, "all bytes arrived: the server never blocked, so the case proves nothing");
     },
   },
   {
