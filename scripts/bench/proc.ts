@@ -115,14 +115,20 @@ export async function startServer(spec: ServerSpec, env: NodeJS.ProcessEnv, prof
   child.stdout!.resume(); // keep draining whatever the server logs later
 
   const pid = child.pid!;
+  /** Throw a readable error if the server died (rather than a missing /proc file). */
+  const alive = () => {
+    if (child.exitCode === null && child.signalCode === null) return;
+    const lastLine = stderr.trim().split("\n").at(-1) ?? "";
+    throw new Error(`${label} exited (${child.exitCode ?? child.signalCode})${lastLine ? `: ${lastLine}` : ""}`);
+  };
   return {
     spec,
     label,
     pid,
     port,
     origin: `http://127.0.0.1:${port}`,
-    cpuSeconds: () => cpuSecondsOf(pid),
-    rssKiB: () => rssKiBOf(pid),
+    cpuSeconds: () => (alive(), cpuSecondsOf(pid)),
+    rssKiB: () => (alive(), rssKiBOf(pid)),
     stderrTail: () => stderr.trim().slice(-1500),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
