@@ -1,7 +1,7 @@
 // Request-parser micro-benchmark (issue 2, issue 6): ns per request (fastest of several runs) for a
 // typical keep-alive GET with a few fields, for 16 of them pipelined in one chunk, for a small
 // Content-Length POST and a chunked one, and for the GET dribbled in 8-byte pieces (the buffered path).
-// Run: `node --import tsx scripts/bench-parser.ts` — or `npx bun scripts/bench-parser.ts`,
+// Run: `npm run bench:parser` (Node) — or `npx bun scripts/bench-parser.ts`,
 // `npx deno run scripts/bench-parser.ts`. Bounded: a fixed number of iterations per case; prints and exits.
 import { createParser } from "../packages/core/src/parser.ts";
 import type { RequestHead } from "../packages/core/src/parser.ts";
