@@ -11,6 +11,9 @@ const READ_BUFFER_BYTES = 8 * 1024;
  * larger mark means fewer await round trips for big bodies, still bounded per connection). */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
 
+/** Pause before accepting again after accept() failed (e.g. out of file descriptors). */
+const ACCEPT_RETRY_MS = 10;
+
 class DenoTransport implements Transport {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -140,24 +143,47 @@ class DenoTransport implements Transport {
   }
 }
 
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
 export const listen: Listen = (options, accept) => {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
+  let stopped = false;
   void (async () => {
-    try {
-      for await (const conn of listener) {
-        conn.setNoDelay(true); // responses are written whole: Nagle would only add latency
-        const transport = new DenoTransport(conn);
-        transport.events = accept(transport);
-        void transport.readLoop();
+    while (!stopped) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        // Closed by us: done. Anything else (a connection aborted before accept, EMFILE) concerns one
+        // socket: keep accepting. Ending this loop would end the process: nothing else keeps Deno alive.
+        if (stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS)); // no busy loop on EMFILE
+        continue;
       }
-    } catch {
-      // the listener was closed
+      // A socket the client already reset makes these throw: drop that one, keep accepting.
+      let transport: DenoTransport;
+      try {
+        conn.setNoDelay(true); // responses are written whole: Nagle would only add latency
+        transport = new DenoTransport(conn);
+      } catch {
+        closeQuietly(conn);
+        continue;
+      }
+      transport.events = accept(transport);
+      void transport.readLoop();
     }
   })();
   return Promise.resolve({
     hostname: listener.addr.hostname,
     port: listener.addr.port,
     close: async () => {
+      stopped = true;
       try {
         listener.close();
       } catch {
