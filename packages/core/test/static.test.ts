@@ -405,3 +405,19 @@ test("isInside compares whole segments", () => {
   assert.equal(isInside("/srv/www/", "/srv/www/a"), true);
   assert.equal(isInside("/", "/anything"), true);
 });
+
+test("dotfiles: a leading /.well-known/ is served (RFC 8615), a nested one is not", async () => {
+  const fs = site({ "/srv/www/.well-known/security.txt": "Contact: x", "/srv/www/docs/.well-known/a": "a" });
+  const get = handler(fs);
+  assert.equal(await (await get("/.well-known/security.txt")).text(), "Contact: x");
+  assert.equal((await get("/docs/.well-known/a")).status, 404);
+  assert.equal((await get("/.well-known/../.env")).status, 404);
+});
+
+test("precompressed siblings are only looked for on compressible types", async () => {
+  const fs = site({ "/srv/www/photo.png": "PNG", "/srv/www/photo.png.gz": "GZ" });
+  const res = await handler(fs)("/photo.png", { headers: { "accept-encoding": "gzip" } });
+  assert.equal(res.headers.get("content-encoding"), null);
+  assert.equal(res.headers.get("vary"), null);
+  assert.equal(await res.text(), "PNG");
+});

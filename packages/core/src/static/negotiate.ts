@@ -20,6 +20,14 @@ export function contentTypeOf(name: string): string {
   return isText ? `${type}; charset=utf-8` : type;
 }
 
+/** Binary formats that compress well; with the text-like ones, the only files for which precompressed
+ * siblings are looked up (images, video, archives are already compressed: no extra stat per request). */
+const COMPRESSIBLE = new Set(["application/wasm", "application/vnd.ms-fontobject", "font/ttf", "font/otf"]);
+
+/** Worth looking for `.br` / `.gz` siblings of a file with this Content-Type? */
+export const isCompressible = (contentType: string): boolean =>
+  contentType.includes("charset=utf-8") || COMPRESSIBLE.has(contentType);
+
 /** A precompressed sibling: `file.br` holds `file` compressed with `coding`. */
 export interface Coding {
   coding: "br" | "gzip";

@@ -56,8 +56,13 @@ export function toSafePath(pathname: string): SafePath | UnsafePath {
   return { ok: true, segments, trailingSlash: pathname.endsWith("/") && segments.length > 0 };
 }
 
-/** True if any segment is hidden (starts with "."). */
-export const hasDotSegment = (segments: readonly string[]): boolean => segments.some((s) => s.startsWith("."));
+/** RFC 8615 well-known URIs (ACME challenges, security.txt…) live under `/.well-known/`: a file server
+ * that hides dotfiles still serves that one folder at the top of the root, as Caddy and nginx setups do. */
+const WELL_KNOWN = ".well-known";
+
+/** True if any segment is hidden (starts with "."), except a leading `.well-known`. */
+export const hasDotSegment = (segments: readonly string[]): boolean =>
+  segments.some((s, i) => s.startsWith(".") && !(i === 0 && s === WELL_KNOWN));
 
 /** Join a root with safe segments using "/", which every supported OS accepts. */
 export function joinUnderRoot(root: string, segments: readonly string[]): string {

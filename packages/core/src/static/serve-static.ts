@@ -10,7 +10,7 @@ import type { FileStat, FileSystem } from "../ports.ts";
 import type { FetchHandler } from "../types.ts";
 import { etagOf, httpDate, ifRangeAllows, isNotModified, parseRange } from "./conditional.ts";
 import { readListing, renderListing } from "./listing.ts";
-import { acceptedCodings, CODINGS, type Coding, contentTypeOf } from "./negotiate.ts";
+import { acceptedCodings, CODINGS, type Coding, contentTypeOf, isCompressible } from "./negotiate.ts";
 import { hasDotSegment, isInside, joinUnderRoot, segmentsBelow, toSafePath, urlPathOf } from "./path.ts";
 
 export interface ServeStaticOptions {
@@ -19,8 +19,8 @@ export interface ServeStaticOptions {
   fs: FileSystem;
   /** HTML listing for folders without an index file. Default true; false → 404. */
   listing?: boolean;
-  /** "ignore" (default): any path segment starting with "." is 404, and hidden from listings.
-   * "allow": served like any other file. */
+  /** "ignore" (default): any path segment starting with "." is 404, and hidden from listings, except a
+   * leading `/.well-known/` (RFC 8615). "allow": served like any other file. */
   dotfiles?: "ignore" | "allow";
   /** "inside" (default): a symlink is followed only when its real path stays under the real root.
    * "any": follow every symlink (the target must still be readable by the process). */
@@ -118,7 +118,8 @@ export function serveStatic(options: ServeStaticOptions): FetchHandler {
   };
 
   async function serveFile(request: Request, path: string, stat: FileStat): Promise<Response> {
-    const headers = new Headers({ "content-type": contentTypeOf(path), "accept-ranges": "bytes" });
+    const contentType = contentTypeOf(path);
+    const headers = new Headers({ "content-type": contentType, "accept-ranges": "bytes" });
     if (options.cacheControl) headers.set("cache-control", options.cacheControl);
 
     // Precompressed siblings. Vary goes on every response for a file that has one, including the
@@ -126,7 +127,7 @@ export function serveStatic(options: ServeStaticOptions): FetchHandler {
     // (RFC 9110 §12.5.5). Range requests always get the identity file: byte offsets a resuming client
     // holds refer to the plain file, and mixing codings across ranges would corrupt it.
     let chosen: { path: string; stat: FileStat; coding: Coding | null } = { path, stat, coding: null };
-    if (precompressed && !/\.(br|gz)$/.test(path)) {
+    if (precompressed && isCompressible(contentType)) {
       const root = await rootPath();
       const siblings = await Promise.all(CODINGS.map((c) => statInside(root, path + c.suffix).catch(() => null)));
       if (siblings.some((s) => s?.isFile)) {
