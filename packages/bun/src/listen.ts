@@ -12,6 +12,8 @@ class BunTransport implements Transport {
   /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. */
   private readonly pending: Uint8Array[] = [];
   private endRequested = false;
+  private writeShut = false;
+  private peerEnded = false;
   private closed = false;
 
   constructor(private readonly socket: BunSocket) {
@@ -43,7 +45,24 @@ class BunTransport implements Transport {
 
   end(): void {
     this.endRequested = true;
-    if (this.pending.length === 0) this.socket.end();
+    if (this.pending.length === 0) this.shutdownWrite();
+  }
+
+  /** FIN only (shutdown(2) of the write side), reading on: socket.end() here sometimes answered the
+   * client's later bytes with a reset, destroying the response it had not read yet (seen in 2–7% of
+   * error responses to a client still sending). The socket is closed once the peer's FIN arrives. */
+  private shutdownWrite(): void {
+    if (this.writeShut) return;
+    this.writeShut = true;
+    this.socket.shutdown();
+    if (this.peerEnded) this.socket.end();
+  }
+
+  /** end handler: the peer's FIN. */
+  peerFin(): void {
+    this.peerEnded = true;
+    this.events?.onEnd();
+    if (this.writeShut) this.socket.end();
   }
 
   destroy(): void {
@@ -62,7 +81,7 @@ class BunTransport implements Transport {
       }
       this.pending.shift();
     }
-    if (this.endRequested) this.socket.end();
+    if (this.endRequested) this.shutdownWrite();
     else this.events?.onDrain();
   }
 
@@ -90,7 +109,7 @@ export const listen: Listen = (options, accept) => {
       // Core copies whatever it keeps, so a buffer Bun might reuse is never held past this call.
       data: (socket, data) => socket.data?.events?.onData(data),
       drain: (socket) => socket.data?.drained(),
-      end: (socket) => socket.data?.events?.onEnd(),
+      end: (socket) => socket.data?.peerFin(),
       close: (socket, error) => socket.data?.closedBy(error),
       error: (socket, error) => socket.data?.closedBy(error),
     },
