@@ -74,3 +74,21 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   }
   return out;
 }
+
+/** ASCII lowercase of each byte (A-Z → a-z, everything else unchanged). */
+export const LOWER = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) t[b] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+  return t;
+})();
+
+/** `text` equals `lower` (an all-lowercase ASCII string) ignoring ASCII case, without allocating (a
+ * toLowerCase per check is what it replaces: on some engines it costs more than parsing the line). */
+export function equalsIgnoreCase(text: string, lower: string): boolean {
+  if (text.length !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 256 ? LOWER[c]! : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}

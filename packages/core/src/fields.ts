@@ -1,7 +1,7 @@
 // The field section of a request (RFC 9110 §5, RFC 9112 §5): ordered field lines, duplicates kept,
 // case-insensitive lookup. Filled by the parser, read by the connection and handlers.
 
-import { COLON, FIELD_VALUE_CHAR, HTAB, SP, TCHAR, latin1 } from "./bytes.ts";
+import { COLON, FIELD_VALUE_CHAR, HTAB, LOWER, SP, TCHAR, latin1 } from "./bytes.ts";
 import type { HttpErrorKind } from "./errors.ts";
 
 /** Ordered field lines as received. Names keep their original case; values are OWS-trimmed. Lookup
@@ -136,5 +136,38 @@ export function parseFieldLine(bytes: Uint8Array, start: number, end: number, fi
   const name = latin1(bytes, start, scratch[NAME_END]!);
   const value = latin1(bytes, scratch[VALUE_START]!, scratch[VALUE_END]!);
   fields.append(name, value, (scratch[FIELD_FLAGS]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
+  return null;
+}
+
+/** Field names common in requests, lowercased. A name received in any case that matches one of these
+ * gets this very string as its lowercase form: no toLowerCase per field (slow on some engines), and
+ * later comparisons with the same constants are cheap. */
+const KNOWN_NAMES = [
+  "host", "connection", "keep-alive", "content-length", "content-type", "content-encoding",
+  "transfer-encoding", "te", "trailer", "expect", "upgrade", "user-agent", "accept", "accept-encoding",
+  "accept-language", "accept-charset", "cookie", "authorization", "cache-control", "pragma", "referer",
+  "origin", "range", "if-none-match", "if-match", "if-modified-since", "if-unmodified-since", "if-range",
+  "forwarded", "via", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip",
+  "x-request-id", "x-requested-with", "dnt", "priority", "upgrade-insecure-requests", "sec-fetch-site",
+  "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "sec-ch-ua", "sec-ch-ua-mobile",
+  "sec-ch-ua-platform", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+  "sec-websocket-protocol",
+];
+
+/** KNOWN_NAMES grouped by length, each with its bytes. */
+const KNOWN_BY_LENGTH: { bytes: number[]; name: string }[][] = [];
+for (const name of KNOWN_NAMES) {
+  (KNOWN_BY_LENGTH[name.length] ??= []).push({ bytes: Array.from(name, (c) => c.charCodeAt(0)), name });
+}
+
+/** The lowercase constant for the field name in bytes [start, end) if it is a known one, else null. */
+export function knownLowerName(bytes: Uint8Array, start: number, end: number): string | null {
+  const candidates = KNOWN_BY_LENGTH[end - start];
+  if (candidates === undefined) return null;
+  outer: for (const candidate of candidates) {
+    const expected = candidate.bytes;
+    for (let i = 0; i < expected.length; i++) if (LOWER[bytes[start + i]!] !== expected[i]) continue outer;
+    return candidate.name;
+  }
   return null;
 }

@@ -41,7 +41,17 @@
 import { CR, DEL, HEX_VALUE, HTAB, LF, SEMICOLON, SP, latin1 } from "./bytes.ts";
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
-import { FIELD_FLAGS, Fields, NAME_END, NAME_HAS_UPPER, VALUE_END, VALUE_HAS_NON_ASCII, VALUE_START, scanFieldLine } from "./fields.ts";
+import {
+  FIELD_FLAGS,
+  Fields,
+  NAME_END,
+  NAME_HAS_UPPER,
+  VALUE_END,
+  VALUE_HAS_NON_ASCII,
+  VALUE_START,
+  knownLowerName,
+  scanFieldLine,
+} from "./fields.ts";
 import { resolveLeniency, resolveLimits } from "./options.ts";
 import type { Leniency, Limits } from "./options.ts";
 import { interpretHead, parseRequestLine } from "./request-head.ts";
@@ -440,14 +450,19 @@ class RequestParser implements Parser {
     return ASCII.decode(bytes.subarray(base + from, base + to));
   }
 
-  /** Fields from the recorded spans; `text` holds the section from relative offset `offset`. */
-  private buildFields(text: string, offset: number): Fields {
+  /** Fields from the recorded spans; `text` holds the section from relative offset `offset`; `bytes`
+   * holds it from `base` (for looking names up without lowercasing them). */
+  private buildFields(text: string, offset: number, bytes: Uint8Array, base: number): Fields {
     const fields = new Fields();
     const spans = this.spans;
     for (let i = 0; i < spans.length; i += SPAN) {
-      const name = text.slice(spans[i]! - offset, spans[i + 1]! - offset);
+      const start = spans[i]!;
+      const nameEnd = spans[i + 1]!;
+      const name = text.slice(start - offset, nameEnd - offset);
       const value = text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset);
-      fields.append(name, value, (spans[i + 4]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
+      const lower = knownLowerName(bytes, base + start, base + nameEnd) ??
+        ((spans[i + 4]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
+      fields.append(name, value, lower);
     }
     return fields;
   }
@@ -458,7 +473,7 @@ class RequestParser implements Parser {
     const spans = this.spans;
     const last = spans.length > 0 ? spans[spans.length - 2]! : line.targetEnd;
     const text = this.decode(bytes, base, 0, last);
-    const fields = this.buildFields(text, 0);
+    const fields = this.buildFields(text, 0, bytes, base);
     const meaning = interpretHead(line, fields, this.limits);
     if (typeof meaning === "string") return this.fail(meaning);
     const head: RequestHead = {
@@ -500,7 +515,7 @@ class RequestParser implements Parser {
     let trailers: Fields | null = null;
     if (spans.length > 0) {
       const from = spans[0]!;
-      trailers = this.buildFields(this.decode(bytes, base, from, spans[spans.length - 2]!), from);
+      trailers = this.buildFields(this.decode(bytes, base, from, spans[spans.length - 2]!), from, bytes, base);
     }
     this.resetSection();
     this.endMessage(trailers);

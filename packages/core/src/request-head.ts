@@ -13,6 +13,7 @@ import {
   STAR,
   TARGET_CHAR,
   TCHAR,
+  equalsIgnoreCase,
   isAlphaByte,
   isDigitByte,
   latin1,
@@ -166,11 +167,11 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
         (transferEncodings ??= []).push(fields.value(i));
         break;
       case "connection": {
-        const value = fields.value(i).toLowerCase();
-        for (const option of listElements(value)) {
-          if (option === "close") close = true;
-          else if (option === "keep-alive") keepAliveToken = true;
-          else if (option === "upgrade") upgradeToken = true;
+        // Connection options are case-insensitive tokens (RFC 9110 §7.6.1).
+        for (const option of listElements(fields.value(i))) {
+          if (equalsIgnoreCase(option, "close")) close = true;
+          else if (equalsIgnoreCase(option, "keep-alive")) keepAliveToken = true;
+          else if (equalsIgnoreCase(option, "upgrade")) upgradeToken = true;
         }
         break;
       }
@@ -196,7 +197,7 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
     // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     keepAlive: http11 ? !close : keepAliveToken && !close,
     // RFC 9110 §10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
-    expectContinue: http11 && expect !== null && expect.toLowerCase() === "100-continue",
+    expectContinue: http11 && expect !== null && equalsIgnoreCase(expect, "100-continue"),
     upgrade: upgradeToken ? upgrade : null,
     bodyKind: framing.bodyKind,
     contentLength: framing.contentLength,
@@ -228,10 +229,10 @@ export function bodyFraming(
     if (codings.length === 0) return "bad_transfer_encoding";
     for (const coding of codings) if (!isToken(coding)) return "bad_transfer_encoding";
     // Rule 4: chunked must be the final coding, else the length cannot be determined: 400.
-    if (codings[codings.length - 1]!.toLowerCase() !== "chunked") return "te_not_chunked";
+    if (!equalsIgnoreCase(codings[codings.length - 1]!, "chunked")) return "te_not_chunked";
     // RFC 9112 §6.1: chunked MUST NOT be applied more than once.
     for (let i = 0; i < codings.length - 1; i++) {
-      if (codings[i]!.toLowerCase() === "chunked") return "bad_transfer_encoding";
+      if (equalsIgnoreCase(codings[i]!, "chunked")) return "bad_transfer_encoding";
     }
     // weft decodes no other transfer coding (gzip, deflate, …): 501 (RFC 9112 §6.1).
     if (codings.length > 1) return "unknown_transfer_coding";

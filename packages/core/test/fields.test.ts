@@ -2,7 +2,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Fields, parseFieldLine } from "../src/fields.ts";
+import { Fields, knownLowerName, parseFieldLine } from "../src/fields.ts";
+import { equalsIgnoreCase } from "../src/bytes.ts";
+import { createParser } from "../src/parser.ts";
 import { bytes } from "./parser-harness.ts";
 
 const sample = () =>
@@ -103,4 +105,37 @@ test("parseFieldLine reads only the given range of a larger buffer", () => {
   const f = new Fields();
   assert.equal(parseFieldLine(raw, 4, 8, f), null);
   assert.deepEqual([...f], [["A", "1"]]);
+});
+
+test("knownLowerName recognises common names in any case, and nothing else", () => {
+  const look = (name: string) => {
+    const raw = bytes(`..${name}..`);
+    return knownLowerName(raw, 2, 2 + name.length);
+  };
+  assert.equal(look("Host"), "host");
+  assert.equal(look("CONTENT-LENGTH"), "content-length");
+  assert.equal(look("transfer-encoding"), "transfer-encoding");
+  assert.equal(look("Hosx"), null);
+  assert.equal(look("X-Custom"), null);
+  assert.equal(look("Content_Length"), null);
+  assert.equal(look(""), null);
+});
+
+test("equalsIgnoreCase compares ASCII case-insensitively and nothing more", () => {
+  assert.equal(equalsIgnoreCase("Keep-Alive", "keep-alive"), true);
+  assert.equal(equalsIgnoreCase("CLOSE", "close"), true);
+  assert.equal(equalsIgnoreCase("closed", "close"), false);
+  assert.equal(equalsIgnoreCase("clos\u00e9", "close"), false);
+  assert.equal(equalsIgnoreCase("^", "~"), false);
+});
+
+test("parsed heads look names up case-insensitively, known or not", () => {
+  let fields: Fields | null = null;
+  const parser = createParser({ onHead: (h) => (fields = h.fields), onBody() {}, onEnd() {}, onError: () => assert.fail("onError") });
+  parser.feed(bytes("GET / HTTP/1.1\r\nHoSt: x\r\nX-MiXeD: y\r\ncontent-TYPE: z\r\n\r\n"));
+  const f = fields as Fields | null;
+  assert.ok(f !== null);
+  assert.deepEqual([f.lowerName(0), f.lowerName(1), f.lowerName(2)], ["host", "x-mixed", "content-type"]);
+  assert.deepEqual([f.get("HOST"), f.get("x-mixed"), f.get("Content-Type")], ["x", "y", "z"]);
+  assert.deepEqual([f.name(0), f.name(1), f.name(2)], ["HoSt", "X-MiXeD", "content-TYPE"]);
 });
