@@ -1,8 +1,9 @@
-// Worker choice and body flow control, without threads (schedule.ts, flow.ts).
+// Worker choice, claims and body flow control, without threads (schedule.ts, claims.ts, flow.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pickWorker, type SlotView } from "../src/pool/schedule.ts";
 import { Inbox, Outbox } from "../src/pool/flow.ts";
+import { ClaimTable, tryStart } from "../src/pool/claims.ts";
 
 const slots = (...running: (number | null)[]): SlotView[] =>
   running.map((r) => ({ ready: r !== null, running: r ?? 0 }));
@@ -94,4 +95,38 @@ test("Inbox: a failure reaches a waiting consumer; a cancel reaches the sender",
   await other.stream.cancel();
   assert.equal(cancelled, true);
   other.push(new Uint8Array([1]).buffer); // late chunks after cancel are dropped, not thrown
+});
+
+test("claims: exactly one of worker (start) and main (take back) wins a job", () => {
+  const table = new ClaimTable(2);
+  const cells = new Int32Array(table.buffer!);
+  const started = table.issue()!;
+  assert.equal(tryStart(cells, started), true);
+  assert.equal(table.revoke(started), false, "a started job cannot be taken back");
+  assert.equal(tryStart(cells, started), false, "nor started twice");
+  const revoked = table.issue()!;
+  assert.equal(table.revoke(revoked), true);
+  assert.equal(tryStart(cells, revoked), false, "a taken-back job is not started by its old worker");
+  assert.equal(table.revoke(revoked), false);
+});
+
+test("claims: a stale job message can never win a reused cell", () => {
+  const table = new ClaimTable(1);
+  const cells = new Int32Array(table.buffer!);
+  const first = table.issue()!;
+  assert.equal(table.issue(), null, "every cell is out");
+  assert.equal(table.revoke(first), true); // the cell is free again
+  const second = table.issue()!;
+  assert.equal(second.cell, first.cell);
+  assert.notEqual(second.token, first.token);
+  assert.equal(tryStart(cells, first), false, "the old message for this cell loses");
+  assert.equal(tryStart(cells, second), true);
+  table.release(second);
+  assert.ok(table.issue());
+});
+
+test("claims: size 0 turns them off", () => {
+  const table = new ClaimTable(0);
+  assert.equal(table.buffer, null);
+  assert.equal(table.issue(), null);
 });

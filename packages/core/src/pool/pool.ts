@@ -17,9 +17,9 @@ import { resolvePoolOptions } from "../options.ts";
 import type { SpawnWorker, WorkerHandle } from "../ports.ts";
 import type { PoolStats, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
+import { ClaimTable } from "./claims.ts";
 import {
-  CLAIM_GENERATION_STEP,
-  CLAIM_REVOKED,
+  type Claim,
   type FromWorker,
   type HeadMessage,
   isCurrent,
@@ -37,8 +37,6 @@ const v = PROTOCOL_VERSION;
 const RETRY_AFTER_SECONDS = 1;
 /** Statuses whose Response must have a null body (fetch spec "null body status"). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-/** Claim tokens wrap below this (a positive Int32 with the two state bits clear). */
-const CLAIM_TOKEN_LIMIT = 2 ** 30;
 /** Where core's worker loop lives: handed to every worker, whose adapter entry imports it. */
 const WORKER_LOOP_URL = new URL("./worker-loop.ts", import.meta.url).href;
 
@@ -120,15 +118,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const log = config.onLog ?? (() => {});
   const slots: Slot[] = [];
   const queue: Job[] = [];
-  // Claim cells (protocol.ts): one per job that can be out at a worker ahead of time. No lookahead, or
-  // no SharedArrayBuffer on this runtime: jobs are only ever sent to a free worker.
-  const cellCount = options.workers * (options.concurrency + options.lookahead);
-  const claimBuffer = options.lookahead > 0 && typeof SharedArrayBuffer === "function"
-    ? new SharedArrayBuffer(cellCount * Int32Array.BYTES_PER_ELEMENT)
-    : null;
-  const claims = claimBuffer ? new Int32Array(claimBuffer) : null;
-  const cellTokens: number[] = new Array(cellCount).fill(0);
-  const freeCells: number[] = Array.from({ length: claims ? cellCount : 0 }, (_, i) => cellCount - 1 - i);
+  // One claim cell per job that can be out at a worker at once (claims.ts); none without lookahead.
+  const claims = new ClaimTable(options.lookahead > 0 ? options.workers * (options.concurrency + options.lookahead) : 0);
   let nextJobId = 1;
   let cursor = 0;
   let closing = false;
@@ -159,7 +150,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       module: moduleUrl,
       window: options.bodyWindow,
       concurrency: options.concurrency,
-      claims: claimBuffer,
+      claims: claims.buffer,
     };
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
@@ -195,7 +186,6 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     }
   }
 
-  /** Hands queued jobs to free workers, oldest first, while any worker has a free slot. */
   /** Hands queued jobs out, oldest first: to a worker with a free slot, else (jobs without a body)
    * ahead to a busy worker with lookahead room; then takes back jobs waiting at busy workers for any
    * worker still free. After it, no job waits while a worker is free. */
@@ -203,13 +193,15 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     while (queue.length > 0) {
       const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
       let i = pickWorker(views, options.concurrency, cursor);
-      const ahead = i === -1 && claims !== null && queue[0]!.body === null && freeCells.length > 0;
+      const ahead = i === -1 && claims.buffer !== null && queue[0]!.body === null;
       if (ahead) i = pickWorker(views, options.concurrency + options.lookahead, cursor);
       if (i === -1) break;
+      const claim = ahead ? claims.issue() : null;
+      if (ahead && !claim) break;
       cursor = (i + 1) % slots.length;
-      run(slots[i]!, queue.shift()!, ahead);
+      run(slots[i]!, queue.shift()!, claim);
     }
-    if (queue.length === 0 && claims !== null) takeBack();
+    if (queue.length === 0 && claims.buffer !== null) takeBack();
   }
 
   /** For each worker with a free slot, takes back the longest-waiting job sent ahead to another worker
@@ -220,7 +212,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       if (!life?.ready || free.stopping || life.jobs.size >= options.concurrency) continue;
       const taken = revokeOne(free);
       if (!taken) return; // nothing waits anywhere
-      run(free, taken, false);
+      run(free, taken, null);
     }
   }
 
@@ -238,20 +230,19 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     return null;
   }
 
-  /** Wins a job's claim for main (the worker has not started it), and frees its cell. */
+  /** Wins a job's claim for main (its worker has not started it). */
   function revoke(job: Job): boolean {
     const claim = job.message.claim;
-    if (!claim || !claims) return false;
-    const won = Atomics.compareExchange(claims, claim.cell, claim.token, claim.token | CLAIM_REVOKED) === claim.token;
-    if (won) releaseClaim(job);
-    return won;
+    if (!claim || !claims.revoke(claim)) return false;
+    delete job.message.claim;
+    return true;
   }
 
   function releaseClaim(job: Job): void {
     const claim = job.message.claim;
     if (!claim) return;
     delete job.message.claim;
-    freeCells.push(claim.cell);
+    claims.release(claim);
   }
 
   /** Removes a job that never ran from its worker's books (it will be run elsewhere). */
@@ -262,16 +253,13 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     if (life.jobs.size === 0) slot.busyMs += Date.now() - slot.busySince;
   }
 
-  function run(slot: Slot, job: Job, ahead: boolean): void {
+  /** Sends a job to a worker: to start at once, or (with a claim) to wait behind its running jobs. */
+  function run(slot: Slot, job: Job, claim: Claim | null): void {
     const life = slot.current!;
     if (life.jobs.size === 0) slot.busySince = Date.now();
     life.jobs.set(job.id, job);
-    if (ahead) {
-      const cell = freeCells.pop()!;
-      const token = (cellTokens[cell]! + CLAIM_GENERATION_STEP) % CLAIM_TOKEN_LIMIT;
-      cellTokens[cell] = token;
-      Atomics.store(claims!, cell, token);
-      job.message.claim = { cell, token };
+    if (claim) {
+      job.message.claim = claim;
       log(`worker ${slot.id} got a job; it waits behind the running one.`);
     } else log(`worker ${slot.id} got a job; executing.`);
     post(life, job.message);

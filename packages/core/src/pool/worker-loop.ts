@@ -10,8 +10,8 @@
 import type { WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
+import { tryStart } from "./claims.ts";
 import {
-  CLAIM_STARTED,
   type FromWorker,
   IN_MEMORY_TICKS,
   INLINE_BODY_MAX_BYTES,
@@ -137,10 +137,7 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   /** Runs a job now unless main took it back (its claim was revoked). */
   function start(message: JobMessage): void {
     const claim = message.claim;
-    if (claim && claims) {
-      const won = Atomics.compareExchange(claims, claim.cell, claim.token, claim.token | CLAIM_STARTED) === claim.token;
-      if (!won) return;
-    }
+    if (claim && claims && !tryStart(claims, claim)) return;
     void run(message);
   }
 
