@@ -4,6 +4,19 @@
 import { COLON, FIELD_VALUE_CHAR, HTAB, LOWER, SP, TCHAR, latin1 } from "./bytes.ts";
 import type { HttpErrorKind } from "./errors.ts";
 
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+
+/** `name` lowercased; the same string when it has no uppercase ASCII letter (the usual case for a
+ * lookup key such as "host"), which skips an allocation on every lookup. */
+function toLowerAscii(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= UPPER_A && c <= UPPER_Z) || c > 0x7f) return name.toLowerCase();
+  }
+  return name;
+}
+
 /** Ordered field lines as received. Names keep their original case; values are OWS-trimmed. Lookup
  * lowercases the asked name once and compares with names lowercased once at parse time. */
 export class Fields {
@@ -38,23 +51,29 @@ export class Fields {
 
   /** First value of `name` (any case), or null. */
   get(name: string): string | null {
-    const key = name.toLowerCase();
-    const lower = this.lower;
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return this.values[i]!;
-    return null;
+    const i = this.indexOf(name);
+    return i < 0 ? null : this.values[i]!;
   }
 
   /** Every value of `name` (any case), in order. */
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = toLowerAscii(name);
     const out: string[] = [];
     const lower = this.lower;
     for (let i = 0; i < lower.length; i++) if (lower[i] === key) out.push(this.values[i]!);
     return out;
   }
 
+  /** Index of the first field line named `name` (any case), or -1. */
+  indexOf(name: string): number {
+    const key = toLowerAscii(name);
+    const lower = this.lower;
+    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return i;
+    return -1;
+  }
+
   has(name: string): boolean {
-    return this.get(name) !== null;
+    return this.indexOf(name) >= 0;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {
@@ -78,8 +97,6 @@ export class Fields {
   }
 }
 
-const UPPER_A = 0x41;
-const UPPER_Z = 0x5a;
 const FIRST_NON_ASCII = 0x80;
 
 /** Flags scanFieldLine sets in `out[FIELD_FLAGS]`. */

@@ -34,6 +34,13 @@ test("get() is case-insensitive and returns the first value; null when absent", 
   assert.equal(new Fields().get("host"), null);
 });
 
+test("indexOf() finds the first line of a name in any case, or -1", () => {
+  const f = sample();
+  assert.equal(f.indexOf("x-dup"), 2);
+  assert.equal(f.indexOf("SET-COOKIE"), 4);
+  assert.equal(f.indexOf("nope"), -1);
+});
+
 test("getAll() returns every value in order; has() tells presence", () => {
   const f = sample();
   assert.deepEqual(f.getAll("X-Dup"), ["1", "2"]);
