@@ -1,7 +1,7 @@
 // Start the seed server: `npm start` (Node), `npm run start:deno`, `npm run start:bun`.
 //   --host H / HOST=H      interface to bind (default 127.0.0.1)
 //   --port P / PORT=P      port (default 7878, the book's)
-//   --workers N            worker threads for the app (0 = run on the main thread)
+//   --workers N            worker threads for the app (default 4, the seed's; 0 = run on the main thread)
 // Ctrl-C (SIGINT) or SIGTERM stops it gracefully and exits 0; a second signal stops it at once.
 import process from "node:process";
 import { serve } from "weft";
@@ -10,6 +10,8 @@ import { accessLine } from "./log.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 7878;
 const MAX_PORT = 65535;
+/** The seed's `ThreadPool::new(4)`. */
+const DEFAULT_WORKERS = 4;
 
 interface Args {
   host: string;
@@ -54,11 +56,13 @@ async function main(): Promise<void> {
   }
   const server = await serve({
     module: new URL("./app.ts", import.meta.url),
-    workers: args.workers,
+    workers: args.workers ?? DEFAULT_WORKERS,
     hostname: args.host,
     port: args.port,
     handleSignals: true,
     onLog: (entry) => console.log(accessLine(entry)),
+    // The seed's verbose pool: which worker took each job, each worker as it stops.
+    onPoolLog: (line) => console.log(line),
   });
   console.log(`weft listening on ${server.url}`);
   await server.finished;
