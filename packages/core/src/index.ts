@@ -11,7 +11,7 @@ export type * from "./ports.ts";
 export type * from "./types.ts";
 // The request parser: push-based, incremental, strict RFC 9112; bare-LF and TE+CL policies at the top of
 // parser.ts. Fields: ordered field lines with case-insensitive lookup (fields.ts). Body framing: the one
-// RFC 9112 §6.3 decision, request-head.ts `bodyFraming`.
+// RFC 9112 §6.3 decision, request-head.ts `bodyFraming`; chunk-size lines and CRLFs, chunked.ts.
 export { createParser } from "./parser.ts";
 export type { BodyKind, Parser, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from "./parser.ts";
 export { Fields } from "./fields.ts";

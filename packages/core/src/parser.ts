@@ -38,7 +38,8 @@
 // CONNECT (authority-form) and Upgrade are reported, not acted on: the parser goes on reading HTTP
 // after them, so the connection must answer CONNECT (e.g. 501) and close rather than tunnel.
 
-import { CR, DEL, HEX_VALUE, HTAB, LF, SEMICOLON, SP, latin1 } from "./bytes.ts";
+import { CR, LF, SP, latin1 } from "./bytes.ts";
+import { CHUNK_DATA, CHUNK_LAST, ChunkFraming } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
 import {
@@ -124,14 +125,10 @@ export function createParser(callbacks: ParserCallbacks, options?: ParserOptions
 // Parser states. The head and the trailer section are read line by line; chunked framing byte by byte.
 const S_HEAD = 0; // request line, then field lines, up to the empty line
 const S_BODY = 1; // Content-Length body: `remaining` bytes left
-const S_CHUNK_SIZE = 2; // hex digits of a chunk-size (RFC 9112 §7.1)
-const S_CHUNK_EXT = 3; // after the digits: optional BWS ";" chunk-ext, up to CR
-const S_CHUNK_SIZE_LF = 4; // the LF closing a chunk-size line
-const S_CHUNK_DATA = 5; // chunk data: `remaining` bytes left
-const S_CHUNK_DATA_CR = 6; // the CRLF required after chunk data
-const S_CHUNK_DATA_LF = 7;
-const S_TRAILERS = 8; // trailer section lines after the last chunk, up to the empty line (§7.1.2)
-const S_DEAD = 9; // after onError or finish()
+const S_CHUNK_FRAMING = 2; // chunk-size line or CRLF after data: read by ChunkFraming (chunked.ts)
+const S_CHUNK_DATA = 3; // chunk data: `remaining` bytes left
+const S_TRAILERS = 4; // trailer section lines after the last chunk, up to the empty line (§7.1.2)
+const S_DEAD = 5; // after onError or finish()
 
 // What one complete line did to its section (head or trailer section).
 const LINE_NEXT = 0; // examined; the section goes on
@@ -139,9 +136,6 @@ const LINE_DROP = 1; // an empty line before the request line: forget it
 const LINE_DONE = 2; // the empty line ending the section: the section was handed out
 const LINE_FAIL = 3; // refused (onError called)
 
-/** Hex digits accepted in one chunk-size. 16 digits cover any 64-bit size; the bound only stops an
- * endless run of leading zeros (the value itself is guarded against overflow separately). */
-const MAX_CHUNK_SIZE_DIGITS = 16;
 /** The section buffer starts this small and grows (doubling) up to its cap: most heads arrive whole
  * and never touch it, and idle connections should stay cheap. */
 const INITIAL_SECTION_BUFFER = 1024;
@@ -203,17 +197,14 @@ class RequestParser implements Parser {
   // Body state.
   /** Bytes left in a Content-Length body or in the current chunk. */
   private remaining = 0;
-  /** Body bytes announced by chunk sizes so far (for maxBodyBytes). */
-  private bodyTotal = 0;
-  private chunkDigits = 0;
-  private chunkExtBytes = 0;
-  /** Set once a chunk-ext has started with ";" (before it only BWS may appear). */
-  private chunkExtStarted = false;
+  /** Chunk-size lines and the CRLFs around chunk data. */
+  private readonly chunked: ChunkFraming;
 
   constructor(cb: ParserCallbacks, limits: Limits, leniency: Leniency) {
     this.cb = cb;
     this.limits = limits;
     this.allowBareLf = leniency.allowBareLf;
+    this.chunked = new ChunkFraming(limits);
     this.sectionCap = Math.max(limits.maxRequestLineBytes + limits.maxHeaderBytes + 4, limits.maxTrailerBytes + 2);
   }
 
@@ -267,12 +258,29 @@ class RequestParser implements Parser {
           this.remaining -= n;
           const view = chunk.subarray(pos, pos + n);
           pos += n;
-          if (this.remaining === 0) this.state = S_CHUNK_DATA_CR;
+          if (this.remaining === 0) {
+            this.state = S_CHUNK_FRAMING;
+            this.chunked.dataDone();
+          }
           this.cb.onBody(view);
           break;
         }
+        case S_CHUNK_FRAMING: {
+          const chunked = this.chunked;
+          pos = chunked.read(chunk, pos, end);
+          if (chunked.state === CHUNK_DATA) {
+            this.state = S_CHUNK_DATA;
+            this.remaining = chunked.size;
+          } else if (chunked.state === CHUNK_LAST) {
+            this.state = S_TRAILERS;
+            this.trailerBytes = 0;
+          } else if (chunked.error !== null) {
+            this.fail(chunked.error);
+          }
+          break;
+        }
         default:
-          pos = this.readChunkFraming(chunk, pos, end);
+          return end; // S_DEAD
       }
       if (this.dead) return end;
       if (this.paused) return pos;
@@ -495,8 +503,8 @@ class RequestParser implements Parser {
     this.headBytes = 0;
     this.leadingBytes = 0;
     if (meaning.bodyKind === "chunked") {
-      this.bodyTotal = 0;
-      this.startChunkSize();
+      this.state = S_CHUNK_FRAMING;
+      this.chunked.startBody();
       this.cb.onHead(head);
     } else if (meaning.contentLength > 0) {
       this.state = S_BODY;
@@ -537,86 +545,6 @@ class RequestParser implements Parser {
     this.state = S_HEAD;
     this.inMessage = false;
     this.cb.onEnd(trailers);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Chunked framing (RFC 9112 §7.1): byte by byte, CRLF always required.
-
-  private startChunkSize(): void {
-    this.state = S_CHUNK_SIZE;
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    this.chunkExtBytes = 0;
-    this.chunkExtStarted = false;
-  }
-
-  private readChunkFraming(chunk: Uint8Array, pos: number, end: number): number {
-    const limits = this.limits;
-    while (pos < end) {
-      const b = chunk[pos]!;
-      switch (this.state) {
-        case S_CHUNK_SIZE: {
-          const digit = HEX_VALUE[b]!;
-          if (digit >= 0) {
-            // Overflow guard: the size must stay a safe integer.
-            if (++this.chunkDigits > MAX_CHUNK_SIZE_DIGITS) return this.fail("bad_chunk"), end;
-            const size = this.remaining * 16 + digit;
-            if (size > Number.MAX_SAFE_INTEGER) return this.fail("bad_chunk"), end;
-            this.remaining = size;
-            pos++;
-            continue;
-          }
-          if (this.chunkDigits === 0) return this.fail(b === LF ? "bare_lf" : "bad_chunk"), end;
-          // The size is known: refuse before reading data that would pass maxBodyBytes.
-          this.bodyTotal += this.remaining;
-          if (this.bodyTotal > limits.maxBodyBytes) return this.fail("body_too_large"), end;
-          this.state = S_CHUNK_EXT;
-          continue; // the same byte, seen by S_CHUNK_EXT
-        }
-        case S_CHUNK_EXT:
-          if (b === CR) {
-            this.state = S_CHUNK_SIZE_LF;
-          } else if (b === LF) {
-            return this.fail("bare_lf"), end;
-          } else {
-            // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ): only BWS may come
-            // before the first ";"; after it, any visible byte (checked loosely: no CTL), bounded.
-            if (b === SEMICOLON) this.chunkExtStarted = true;
-            else if (!this.chunkExtStarted && b !== SP && b !== HTAB) return this.fail("bad_chunk"), end;
-            else if ((b < SP && b !== HTAB) || b === DEL) return this.fail("bad_chunk"), end;
-            if (++this.chunkExtBytes > limits.maxChunkExtensionBytes) return this.fail("chunk_extension_too_long"), end;
-          }
-          pos++;
-          continue;
-        case S_CHUNK_SIZE_LF:
-          if (b !== LF) return this.fail("bad_chunk"), end;
-          if (this.chunkDigits > 0 && !this.chunkExtStarted && this.chunkExtBytes > 0) {
-            return this.fail("bad_chunk"), end; // whitespace after the size with no extension
-          }
-          pos++;
-          if (this.remaining === 0) {
-            // last-chunk: the trailer section follows (§7.1.2).
-            this.state = S_TRAILERS;
-            this.trailerBytes = 0;
-            return pos;
-          }
-          this.state = S_CHUNK_DATA;
-          return pos;
-        case S_CHUNK_DATA_CR:
-          if (b !== CR) return this.fail(b === LF ? "bare_lf" : "bad_chunk"), end;
-          this.state = S_CHUNK_DATA_LF;
-          pos++;
-          continue;
-        case S_CHUNK_DATA_LF:
-          if (b !== LF) return this.fail("bad_chunk"), end;
-          this.startChunkSize();
-          pos++;
-          continue;
-        default:
-          return pos;
-      }
-    }
-    return pos;
   }
 }
 
