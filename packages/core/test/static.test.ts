@@ -421,3 +421,12 @@ test("precompressed siblings are only looked for on compressible types", async (
   assert.equal(res.headers.get("vary"), null);
   assert.equal(await res.text(), "PNG");
 });
+
+test("a listing shows symlinks by name only, never their target's size or date", async () => {
+  const fs = site({ "/srv/www/list/out.txt": { link: "/srv/secret.txt" } });
+  const html = await (await handler(fs)("/list/")).text();
+  const row = html.split("\n").find((line) => line.includes("out.txt"))!;
+  assert.ok(row, "the link is listed");
+  assert.ok(!row.includes("10 B"), "no size from outside the root");
+  assert.ok(!row.includes("2024-01-02"), "no date from outside the root");
+});

@@ -28,13 +28,15 @@ function humanSize(bytes: number): string {
 }
 
 /** Read and stat the entries of `dirPath`; dotfiles are left out unless `showDotfiles`. Entries that
- * vanish between readDir and stat are listed without size. */
+ * vanish between readDir and stat are listed without size. Symlinks are listed by name only, never
+ * stat'ed: their target may be outside the root, and its size and date are not ours to show (following
+ * the link goes through serveStatic's containment check, and a folder link redirects to its slash form). */
 export async function readListing(fs: FileSystem, dirPath: string, showDotfiles: boolean): Promise<ListingRow[]> {
   const entries = (await fs.readDir(dirPath)).filter((e: DirEntry) => showDotfiles || !e.name.startsWith("."));
   const rows: ListingRow[] = [];
   for (let i = 0; i < entries.length; i += STAT_BATCH) {
     const batch = entries.slice(i, i + STAT_BATCH);
-    const stats = await Promise.all(batch.map((e) => fs.stat(`${dirPath}/${e.name}`).catch(() => null)));
+    const stats = await Promise.all(batch.map((e) => (e.isSymlink ? null : fs.stat(`${dirPath}/${e.name}`).catch(() => null))));
     batch.forEach((entry, j) => {
       const stat = stats[j] ?? null;
       const isDirectory = stat ? stat.isDirectory : entry.isDirectory;
