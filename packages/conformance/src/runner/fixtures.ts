@@ -17,7 +17,8 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 /** Stderr kept in memory per fixture, for the report when it fails to start or dies. */
 const STDERR_KEEP_BYTES = 4_000;
-/** Each fixture's whole stderr and its exit status also go to a file here (printed when it dies). */
+/** Each fixture's whole stderr and its exit status also go to a file here, named per run; kept only for a
+ * fixture that died during the run (its path is printed), removed after a clean stop. */
 export const LOG_DIR = path.join(os.tmpdir(), "weft-conformance");
 
 export interface Fixture {
@@ -48,7 +49,7 @@ export function startFixture(id: ServerId): Promise<Fixture> {
   });
   children.add(child);
   fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `${id}.stderr.log`);
+  const logFile = path.join(LOG_DIR, `${id}-${process.pid}.stderr.log`);
   const log = fs.createWriteStream(logFile);
   child.on("exit", (code, signal) => log.end(`\n[fixture exited: code ${code}, signal ${signal}]\n`));
   let stderr = "";
@@ -97,6 +98,7 @@ export function attachFixture(id: ServerId, port: number): Fixture {
 
 export function stopFixture(fixture: Fixture): Promise<void> {
   const { child } = fixture;
+  if (child && !fixture.exited()) child.once("exit", () => fs.rm(fixture.logFile, { force: true }, () => undefined));
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
