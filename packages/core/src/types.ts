@@ -89,10 +89,16 @@ export interface WorkerStats {
 
 export interface PoolStats {
   workers: number;
+  /** Jobs in the dispatcher's queue, waiting for a worker. */
   queued: number;
+  /** Jobs handed to workers: running, or held ahead at a busy worker (`pool.lookahead`). */
   running: number;
+  /** Jobs whose response went out whole (whatever status the app chose). */
   completed: number;
+  /** Jobs answered by the pool instead: 500 (handler threw), 502 (worker died), 504 (deadline), 503
+   * (queue full or closing). */
   failed: number;
+  /** Workers replaced after dying or missing a deadline. */
   restarts: number;
   perWorker: WorkerStats[];
 }

@@ -428,7 +428,10 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   return {
     ready,
     fetch(request, info) {
-      if (closing) return Promise.resolve(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+      if (closing) {
+        failed++;
+        return Promise.resolve(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+      }
       // Every thread failed to start (a broken app module): nothing will ever take this job.
       if (slots.every((s) => s.current === null)) {
         failed++;
@@ -506,10 +509,6 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     },
     async destroy() {
       closing = true;
-      for (const job of queue.splice(0)) {
-        failed++;
-        answer(job, plainResponse(503, "Service Unavailable"));
-      }
       const live = slots.filter((s) => s.current !== null);
       for (const slot of live) slot.stopping = true;
       await Promise.all(live.map(async (slot) => {
@@ -517,6 +516,11 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         await life.handle.terminate();
         await life.exited;
       }));
+      // After the exits: jobs a dead worker never started were put back in the queue by onExit.
+      for (const job of queue.splice(0)) {
+        failed++;
+        answer(job, plainResponse(503, "Service Unavailable"));
+      }
     },
     stats() {
       const now = Date.now();
