@@ -6,13 +6,14 @@ import type { HttpErrorKind } from "./errors.ts";
 
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
+const FIRST_NON_ASCII = 0x80;
 
 /** `name` lowercased; the same string when it has no uppercase ASCII letter (the usual case for a
  * lookup key such as "host"), which skips an allocation on every lookup. */
 function toLowerAscii(name: string): string {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if ((c >= UPPER_A && c <= UPPER_Z) || c > 0x7f) return name.toLowerCase();
+    if ((c >= UPPER_A && c <= UPPER_Z) || c >= FIRST_NON_ASCII) return name.toLowerCase();
   }
   return name;
 }
@@ -97,7 +98,6 @@ export class Fields {
   }
 }
 
-const FIRST_NON_ASCII = 0x80;
 
 /** Flags scanFieldLine sets in `out[FIELD_FLAGS]`. */
 export const NAME_HAS_UPPER = 1;
