@@ -29,6 +29,9 @@ const IDLE_BATCH = 250;
 /** Pause after a load run or before reading RSS, so sockets close and the heap settles. */
 const SETTLE_MS = 500;
 const IDLE_SETTLE_MS = 1_000;
+/** RSS readings per measurement, and the gap between them. */
+const RSS_READINGS = 3;
+const RSS_READING_GAP_MS = 250;
 /** How long the idle client may take to open everything, and to go away. */
 const IDLE_READY_TIMEOUT_MS = 120_000;
 /** Lead time for the blockers' /sleep requests to reach their workers before wrk starts. */
@@ -192,6 +195,16 @@ async function withIdleConnections<T>(port: number, count: number, measure: () =
   }
 }
 
+/** Median of a few RSS readings, so one reading taken mid-GC does not decide the cell. */
+async function steadyRss(server: RunningServer): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < RSS_READINGS; i++) {
+    if (i > 0) await sleep(RSS_READING_GAP_MS);
+    readings.push(server.rssKiB());
+  }
+  return readings.sort((a, b) => a - b)[readings.length >> 1]!;
+}
+
 export async function runIdle(sc: IdleScenario, opts: BenchOptions): Promise<Row[]> {
   const rows = opts.runtimes.map((runtime) =>
     newRow(sc.id, sc.title, runtime, "KiB/conn", serverLabel({ runtime, kind: sc.weft }), serverLabel({ runtime, kind: sc.baseline })));
@@ -204,10 +217,10 @@ export async function runIdle(sc: IdleScenario, opts: BenchOptions): Promise<Row
         try {
           await load(server, server.origin + "/", { connections: opts.connections, threads: opts.wrkThreads, durationS: opts.warmupS });
           await sleep(IDLE_SETTLE_MS);
-          const before = server.rssKiB();
+          const before = await steadyRss(server);
           const held = await withIdleConnections(server.port, opts.idleConnections, async () => {
             await sleep(IDLE_SETTLE_MS);
-            return server.rssKiB();
+            return steadyRss(server);
           });
           const perConnection = held.open > 0 ? (held.value - before) / held.open : NaN;
           const errors = held.failed + held.closedEarly;
