@@ -120,29 +120,48 @@ export const FIELD_FLAGS = 3;
 export function scanFieldLine(bytes: Uint8Array, start: number, end: number, out: number[]): HttpErrorKind | null {
   const first = bytes[start]!;
   if (first === SP || first === HTAB) return "obs_fold";
-  let flags = 0;
+  // One table lookup per byte both checks it and says which flag it sets (see NAME_CLASS/VALUE_CLASS).
+  let name = 0;
   let i = start;
   for (; i < end; i++) {
-    const b = bytes[i]!;
-    if (TCHAR[b] === 0) break;
-    if (b >= UPPER_A && b <= UPPER_Z) flags |= NAME_HAS_UPPER;
+    const c = NAME_CLASS[bytes[i]!]!;
+    if (c === 0) break;
+    name |= c;
   }
   if (i === start || i === end || bytes[i] !== COLON) return "bad_field_name";
   let v = i + 1;
   while (v < end && (bytes[v] === SP || bytes[v] === HTAB)) v++;
   let e = end;
   while (e > v && (bytes[e - 1] === SP || bytes[e - 1] === HTAB)) e--;
+  let value = CLASS_OK;
   for (let j = v; j < e; j++) {
-    const b = bytes[j]!;
-    if (FIELD_VALUE_CHAR[b] === 0) return "bad_field_value";
-    if (b >= FIRST_NON_ASCII) flags |= VALUE_HAS_NON_ASCII;
+    const c = VALUE_CLASS[bytes[j]!]!;
+    if (c === 0) return "bad_field_value";
+    value |= c;
   }
   out[NAME_END] = i;
   out[VALUE_START] = v;
   out[VALUE_END] = e;
-  out[FIELD_FLAGS] = flags;
+  out[FIELD_FLAGS] = (name & NAME_HAS_UPPER) | (value & VALUE_HAS_NON_ASCII);
   return null;
 }
+
+/** Byte classes for scanFieldLine: 0 refused, else CLASS_OK plus the flag the byte sets. */
+const CLASS_OK = 4;
+const NAME_CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) {
+    if (TCHAR[b] === 1) t[b] = CLASS_OK | (b >= UPPER_A && b <= UPPER_Z ? NAME_HAS_UPPER : 0);
+  }
+  return t;
+})();
+const VALUE_CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) {
+    if (FIELD_VALUE_CHAR[b] === 1) t[b] = CLASS_OK | (b >= FIRST_NON_ASCII ? VALUE_HAS_NON_ASCII : 0);
+  }
+  return t;
+})();
 
 const scratch = [0, 0, 0, 0];
 
