@@ -7,10 +7,11 @@
 // maxHeaderBytes) and read there, continuing from where the last chunk stopped. When the empty line
 // arrives the whole head is decoded with one call and cut into strings, request-head.ts gives it its
 // meaning (Host, keep-alive, body framing) and onHead fires; then the body passes through as views into
-// the fed chunks (onBody), then onEnd, then the next pipelined request starts in the same chunk. Any
-// refusal goes to onError with a typed HttpError, after which the parser is dead. The result never
-// depends on how the bytes were chunked: size limits are judged on the same bytes whether a line is
-// complete or still partial (tests feed every case whole, byte by byte and split at random).
+// the fed chunks (onBody; chunk-size lines are read by chunked.ts, the trailer section like a head),
+// then onEnd, then the next pipelined request starts in the same chunk. Any refusal goes to onError
+// with a typed HttpError, after which the parser is dead. The result never depends on how the bytes
+// were chunked: size limits are judged on the same bytes whether a line is complete or still partial
+// (tests feed every case whole, byte by byte and split at random).
 //
 // Bare LF policy
 // --------------
