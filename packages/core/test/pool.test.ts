@@ -3,15 +3,24 @@
 // bounds generous: CI is a shared 2-core machine running three runtimes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { createPool, type Pool, type PoolConfig } from "../src/pool/pool.ts";
 import type { ServeInfo } from "../src/types.ts";
 import { patternChunk } from "./fixtures/pool-app.ts";
-import { runtimeSpawn } from "./fixtures/pool-spawn.ts";
+import { RUNTIME, runtimeSpawn } from "./fixtures/pool-spawn.ts";
 
 const spawn = await runtimeSpawn();
 const APP = new URL("./fixtures/pool-app.ts", import.meta.url);
 const INFO: ServeInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 } };
 const MiB = 1024 * 1024;
+
+/** What a runtime cannot do yet, by name (checked both ways: a fixed gap fails its test too). */
+const KNOWN_GAPS = {
+  // Deno 2.9: neither Web Worker nor node:worker_threads terminate() stops a thread stuck in
+  // `for (;;) {}` (denoland/deno#35657, open). The client still gets 504 and the pool a fresh worker;
+  // the old thread burns a core until the process exits (with node:worker_threads the process does exit).
+  spinningThreadOutlivesTerminate: RUNTIME === "deno",
+};
 
 async function withPool(config: Omit<PoolConfig, "module">, body: (pool: Pool, log: string[]) => Promise<void>) {
   const log: string[] = [];
@@ -122,6 +131,16 @@ test("an infinite loop misses the deadline: 504, the thread is terminated and re
     assert.equal(response.status, 504);
     assert.ok(ms >= 250 && ms < 3000, `deadline answered after ${ms.toFixed(0)} ms`);
     await until(() => pool.stats().restarts === 1 && pool.stats().perWorker.every((w) => w.alive), "the replacement", 10_000);
+    // The stuck thread is really gone, not just forgotten: an idle process burns far less than a core.
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const spentMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(before));
+    if (KNOWN_GAPS.spinningThreadOutlivesTerminate) {
+      // Measured on Deno 2.9.6: the abandoned thread keeps spinning until the process exits.
+      assert.ok(spentMs > 40, `Deno now stops a spinning worker (${spentMs.toFixed(0)} ms CPU): drop this known gap`);
+    } else {
+      assert.ok(spentMs < 250, `idle process used ${spentMs.toFixed(0)} ms CPU in 400 ms: the stuck thread still runs`);
+    }
     assert.equal(await (await get(pool, "/fast")).text(), "fast");
     assert.equal(await (await get(pool, "/fast")).text(), "fast");
     assert.ok(log.some((line) => line.includes("missed the 300 ms deadline")));

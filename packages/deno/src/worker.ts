@@ -1,8 +1,10 @@
 // Worker threads on Deno: https://docs.deno.com/api/node/worker_threads/
-// Translation only, the same skeleton as @weft/node's worker.ts. Deno's own Web Worker is NOT used:
-// its terminate() returns but leaves a thread spinning in `while (true) {}` running, at a full core,
-// and the process never exits (NOTES.md). Deno's node:worker_threads Worker.terminate() does stop it,
-// and the pool's deadline promises exactly that (tested in core's pool tests on Deno).
+// Translation only, the same skeleton as @weft/node's worker.ts. Deno's own Web Worker is NOT used: its
+// terminate() leaves a thread stuck in `for (;;) {}` spinning and the process then never exits (NOTES.md;
+// checked again on 2.9.6). node:worker_threads is the lesser evil: its terminate() does not stop such a
+// thread either (measured on 2.9.6: the core stays busy; denoland/deno#35657), but the process still
+// exits normally. So on Deno a missed deadline still answers 504 and spawns a replacement, while the
+// stuck thread is abandoned rather than killed (core's pool test names this gap).
 // node:worker_threads types (this package's tsconfig loads only Deno's)
 /// <reference types="node" />
 import { Worker } from "node:worker_threads";
