@@ -12,8 +12,9 @@ type Adapter = { serve(options: ServeOptions): Promise<Server>; fs: FileSystem }
 export const runtime: "deno" | "bun" | "node" =
   "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
-const adapter: Adapter =
-  runtime === "deno" ? await import("./deno.ts") : runtime === "bun" ? await import("./bun.ts") : await import("./node.ts");
+// The specifier is computed on purpose: type checkers then do not pull all three adapters (and all three
+// runtimes' type definitions, which clash) into one program; each adapter file is checked on its own.
+const adapter = (await import(new URL(`./${runtime}.ts`, import.meta.url).href)) as Adapter;
 
 export const serve: Adapter["serve"] = adapter.serve;
 export const fs: FileSystem = adapter.fs;
