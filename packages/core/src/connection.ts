@@ -247,10 +247,6 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (!this.closed) this.transport.destroy();
   }
 
-  get isIdle(): boolean {
-    return this.phase() === Phase.Idle;
-  }
-
   // =================================================================================================
   // Parsing (read → parse → dispatch)
 

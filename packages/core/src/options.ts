@@ -43,7 +43,8 @@ export interface Timeouts {
    * close. Default 30 s. */
   bodyTimeout: number;
   /** Longest time the socket may refuse to drain written bytes (client not reading). On expiry: the
-   * connection is destroyed. Default 30 s. */
+   * connection is destroyed. Also bounds how long a connection weft has ended (FIN sent) waits for the
+   * peer's FIN before it is destroyed. Default 30 s. */
   writeTimeout: number;
 }
 

@@ -103,14 +103,28 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
   const accept = (transport: Transport): ConnectionEvents => {
     const max = connectionOptions.maxConnections;
     if (closing !== null || (max > 0 && connections.size >= max)) {
-      // Refused cleanly: FIN before reading a byte; the client sees an orderly close.
+      // Refused cleanly: FIN before reading a byte; the client sees an orderly close. A peer that never
+      // closes its side is destroyed after writeTimeout, so refused sockets cannot pile up.
       transport.end();
-      return REFUSED;
+      return refused(transport);
     }
     const connection = new Connection(transport, config);
     connections.add(connection);
     return connection;
   };
+
+  /** Events for a refused socket: ignore everything until it closes. */
+  function refused(transport: Transport): ConnectionEvents {
+    const linger = timeouts.writeTimeout > 0 ? config.clock.setTimeout(() => transport.destroy(), timeouts.writeTimeout) : undefined;
+    return {
+      onData() {},
+      onDrain() {},
+      onEnd() {},
+      onClose() {
+        if (linger !== undefined) config.clock.clearTimeout(linger);
+      },
+    };
+  }
 
   const listener = await ports.listen({ hostname, port }, accept);
   config.fallbackHost = hostPort(listener.hostname, listener.port);
@@ -173,10 +187,4 @@ function hostPort(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
-/** Events for a refused socket: ignore everything until it closes. */
-const REFUSED: ConnectionEvents = {
-  onData() {},
-  onDrain() {},
-  onEnd() {},
-  onClose() {},
-};
+

@@ -34,12 +34,12 @@ function fakePorts() {
     },
   };
   /** A new fake socket, wired the way an adapter would (events are closed when the socket ends/is destroyed). */
-  const connect = () => {
+  const connect = ({ closeOnEnd = true } = {}) => {
     const transport = new FakeTransport();
     const events = acceptFn!(transport);
     const close = () => events.onClose();
     const { end, destroy } = transport;
-    transport.end = () => (end.call(transport), close());
+    transport.end = () => (end.call(transport), closeOnEnd && close());
     transport.destroy = () => (destroy.call(transport), close());
     return { transport, events };
   };
@@ -69,6 +69,20 @@ test("maxConnections: a connection beyond it is closed at once, without a byte",
   a.transport.destroy(); // one leaves: room for another
   const d = connect();
   assert.equal(d.transport.ended, false);
+  await server.close();
+});
+
+test("maxConnections: a refused peer that never closes its side is destroyed after writeTimeout", async () => {
+  const { ports, connect } = fakePorts();
+  const clock = new FakeClock();
+  const server = await createServer({ fetch: () => new Response("hi"), connection: { maxConnections: 1 }, timeouts: { writeTimeout: 500 } }, ports, { clock });
+  connect();
+  const stubborn = connect({ closeOnEnd: false });
+  assert.equal(stubborn.transport.ended, true);
+  clock.advance(499);
+  assert.equal(stubborn.transport.destroyed, false);
+  clock.advance(1);
+  assert.equal(stubborn.transport.destroyed, true);
   await server.close();
 });
 
