@@ -63,7 +63,6 @@ export class RawConnection {
   private available = 0;
   /** How the peer ended the connection, once it did. */
   private ended: "fin" | "reset" | null = null;
-  private closed = false;
   /** Woken on every data, end, error or close event, so readers re-check their condition. */
   private waiters: (() => void)[] = [];
 
@@ -78,14 +77,12 @@ export class RawConnection {
       this.ended ??= "fin";
       this.wake();
     });
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      // A reset or a broken pipe: either way the server tore the connection down.
-      if (error.code === "ECONNRESET" || error.code === "EPIPE") this.ended ??= "reset";
-      else this.ended ??= "reset";
+    socket.on("error", () => {
+      // A reset, a broken pipe or any other socket error: the connection is gone, not orderly closed.
+      this.ended ??= "reset";
       this.wake();
     });
     socket.on("close", () => {
-      this.closed = true;
       this.ended ??= "fin";
       this.wake();
     });

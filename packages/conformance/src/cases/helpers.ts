@@ -7,6 +7,10 @@ import { HOME_HTML } from "../fixture/app.ts";
 import type { Case, CaseContext } from "./types.ts";
 
 export const CRLF = "\r\n";
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The X-Seq value /headers echoed back (pipelining and concurrency cases number their requests). */
+export const seqOf = (response: { text(): string }): string => (JSON.parse(response.text()) as { xSeq: string }).xSeq;
 /** Host value used by every well-formed request. */
 export const HOST = "conformance.test";
 

@@ -2,7 +2,9 @@
 
 import { basicCases, headCases, statusCases } from "./basic.ts";
 import { chunkedCases, contentLengthCases } from "./bodies.ts";
-import { abortCases, halfCloseCases, keepAliveCases, loadCases, pipelineCases } from "./connection.ts";
+import { keepAliveCases, pipelineCases } from "./connection.ts";
+import { abortCases, halfCloseCases } from "./lifecycle.ts";
+import { loadCases } from "./load.ts";
 import { fieldCases, limitCases, requestLineCases, smugglingCases } from "./rejections.ts";
 import { timeoutCases } from "./timeouts.ts";
 import type { Case } from "./types.ts";
