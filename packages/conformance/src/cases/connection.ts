@@ -79,6 +79,7 @@ export const keepAliveCases: Case[] = [
   {
     group: KEEP,
     name: "HTTP/1.0 with Connection: keep-alive → kept, response says keep-alive",
+    gaps: { bun: "Bun.serve does not say Connection: keep-alive to HTTP/1.0" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       const request = head("GET / HTTP/1.0", `Host: ${HOST}`, "Connection: keep-alive");
@@ -91,6 +92,7 @@ export const keepAliveCases: Case[] = [
   {
     group: KEEP,
     name: "Connection: close on the third request of a keep-alive connection",
+    gaps: { bun: "Bun.serve closes without saying Connection: close (a SHOULD, RFC 9112 §9.6)" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       for (let i = 0; i < 2; i++) {
@@ -135,6 +137,7 @@ export const pipelineCases: Case[] = [
   {
     group: PIPE,
     name: "slow first + fast second request → responses in request order",
+    gaps: { bun: "Bun.serve drops or cuts pipelined responses" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(get("/slow?ms=200") + get("/slow?ms=0"));
@@ -157,6 +160,7 @@ export const pipelineCases: Case[] = [
   {
     group: PIPE,
     name: "pipelined chunked POST with trailers, then GET",
+    gaps: { bun: "Bun.serve parses a chunked trailer section as the next request (NOTES.md)" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(chunkedRequest("/echo", "3\r\nabc\r\n0\r\nX-Trailer: yes\r\n\r\n") + get("/"));
@@ -203,6 +207,7 @@ export const pipelineCases: Case[] = [
   {
     group: PIPE,
     name: "pipelined handler failures do not disturb order (throw, ok, reject, ok)",
+    gaps: { bun: "Bun.serve drops or cuts pipelined responses" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(get("/throw") + get("/slow?ms=10") + get("/reject") + get("/"));
@@ -213,6 +218,7 @@ export const pipelineCases: Case[] = [
   {
     group: PIPE,
     name: "5 × /big pipelined to a reader that waits → all complete and in order",
+    gaps: { bun: "Bun.serve drops or cuts pipelined responses" },
     run: async (ctx) => {
       const conn = await ctx.connect();
       conn.pause();

@@ -65,7 +65,7 @@ export const timeoutCases: Case[] = [
   {
     group: TIMEOUT,
     name: "idle keep-alive connection is closed quietly after keepAliveTimeout",
-    gaps: { deno: NO_TIMEOUTS, bun: BUN_IDLE },
+    gaps: { deno: NO_TIMEOUTS },
     run: async (ctx) => {
       const conn = await ctx.connect();
       await conn.write(get("/"));
