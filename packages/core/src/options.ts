@@ -86,6 +86,11 @@ export interface PoolOptions {
    * thread wake-ups). A waiting job is taken back the moment any worker is free, so no job ever waits
    * while a worker is idle. Default 2. 0: a job is sent to a worker only when it can start at once. */
   lookahead: number;
+  /** A worker that has not finished a job for this long (ms) counts as stalled (a slow or blocked
+   * handler): it is sent no jobs ahead, and those it holds are taken back for the other workers the
+   * next time one of them finishes a job. Default 5 ms. 0: any worker with no job just finished counts
+   * as stalled (lookahead only helps back-to-back short jobs). */
+  lookaheadStall: number;
   /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
    * response body back): the sender stops after this many unread chunks until the reader returns
    * credit. Default 8. Must be >= 1. */
@@ -138,6 +143,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   concurrency: 1,
   drainTimeout: 10_000,
   lookahead: 2,
+  lookaheadStall: 5,
   bodyWindow: 8,
 });
 

@@ -184,6 +184,28 @@ test("lookahead: a job waiting at a busy worker is taken back as soon as another
   });
 });
 
+test("lookahead: under steady load, jobs held at a blocked worker move to the one still working", async () => {
+  await withPool({ pool: { workers: 2, lookahead: 2, lookaheadStall: 5 } }, async (pool) => {
+    const blocked = get(pool, "/sleep?ms=2000");
+    await until(() => pool.stats().running === 1, "one worker blocked");
+    // 12 clients, each sending /fast back to back for 1 s: the other worker never runs dry, so only the
+    // stall rule can rescue the jobs sent ahead to the blocked one (they would wait out the whole second).
+    const end = performance.now() + 1000;
+    const worst: number[] = [];
+    await Promise.all(Array.from({ length: 12 }, async () => {
+      let max = 0;
+      while (performance.now() < end) {
+        const [response, ms] = await timed(get(pool, "/fast"));
+        assert.equal(await response.text(), "fast");
+        max = Math.max(max, ms);
+      }
+      worst.push(max);
+    }));
+    assert.ok(Math.max(...worst) < 500, `slowest /fast: ${Math.max(...worst).toFixed(0)} ms`);
+    assert.equal((await blocked).status, 200);
+  });
+});
+
 test("lookahead: jobs waiting at a worker that dies are run elsewhere, not failed", async () => {
   await withPool({ pool: { workers: 2, lookahead: 2 } }, async (pool) => {
     const long = get(pool, "/sleep?ms=400");

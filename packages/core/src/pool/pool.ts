@@ -95,6 +95,9 @@ interface Slot {
   stopping: boolean;
   busyMs: number;
   busySince: number;
+  /** When it last finished a job (or became busy from idle): a worker making no progress for
+   * lookaheadStall ms is stalled and its jobs held ahead are moved to the others. */
+  progressAt: number;
   completed: number;
 }
 
@@ -173,7 +176,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   }
 
   for (let id = 1; id <= options.workers; id++) {
-    const slot: Slot = { id, current: null, stopping: false, busyMs: 0, busySince: 0, completed: 0 };
+    const slot: Slot = { id, current: null, stopping: false, busyMs: 0, busySince: 0, progressAt: 0, completed: 0 };
     slots.push(slot);
     start(slot);
   }
@@ -190,11 +193,17 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
    * ahead to a busy worker with lookahead room; then takes back jobs waiting at busy workers for any
    * worker still free. After it, no job waits while a worker is free. */
   function dispatch(): void {
+    const now = Date.now();
+    if (claims.buffer !== null) reclaimFromStalled(now);
     while (queue.length > 0) {
       const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
       let i = pickWorker(views, options.concurrency, cursor);
       const ahead = i === -1 && claims.buffer !== null && queue[0]!.body === null;
-      if (ahead) i = pickWorker(views, options.concurrency + options.lookahead, cursor);
+      if (ahead) {
+        // Never ahead to a stalled worker: the job would sit behind a slow handler.
+        const moving = slots.map((s, k) => ({ ready: views[k]!.ready && !stalled(s, now), running: views[k]!.running }));
+        i = pickWorker(moving, options.concurrency + options.lookahead, cursor);
+      }
       if (i === -1) break;
       const claim = ahead ? claims.issue() : null;
       if (ahead && !claim) break;
@@ -202,6 +211,28 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       run(slots[i]!, queue.shift()!, claim);
     }
     if (queue.length === 0 && claims.buffer !== null) takeBack();
+  }
+
+  /** A worker with every slot taken that has finished nothing for lookaheadStall ms. */
+  function stalled(slot: Slot, now: number): boolean {
+    const jobs = slot.current?.jobs.size ?? 0;
+    return jobs >= options.concurrency && now - slot.progressAt > options.lookaheadStall;
+  }
+
+  /** Jobs held ahead at stalled workers go back to the front of the queue (oldest first) while some
+   * worker is still moving, so a blocked handler never holds up jobs queued behind it. */
+  function reclaimFromStalled(now: number): void {
+    if (!slots.some((s) => s.current?.ready && !s.stopping && !stalled(s, now))) return;
+    const back: Job[] = [];
+    for (const slot of slots) {
+      const life = slot.current;
+      if (!life || !stalled(slot, now)) continue;
+      for (const job of life.jobs.values()) {
+        if (job.message.claim && revoke(job)) back.push(job);
+      }
+      for (const job of back) if (life.jobs.has(job.id)) detach(slot, life, job);
+    }
+    if (back.length > 0) queue.unshift(...back.sort((a, b) => a.id - b.id));
   }
 
   /** For each worker with a free slot, takes back the longest-waiting job sent ahead to another worker
@@ -256,7 +287,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   /** Sends a job to a worker: to start at once, or (with a claim) to wait behind its running jobs. */
   function run(slot: Slot, job: Job, claim: Claim | null): void {
     const life = slot.current!;
-    if (life.jobs.size === 0) slot.busySince = Date.now();
+    if (life.jobs.size === 0) slot.busySince = slot.progressAt = Date.now();
     life.jobs.set(job.id, job);
     if (claim) {
       job.message.claim = claim;
@@ -292,6 +323,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     job.upload?.cancel();
     if (!life.jobs.delete(job.id)) return;
     releaseClaim(job);
+    slot.progressAt = Date.now();
     if (ok) {
       completed++;
       slot.completed++;
