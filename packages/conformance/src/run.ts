@@ -2,9 +2,9 @@
 //
 // Life of a run: start the six fixture servers (weft on node, deno, bun; node:http, Deno.serve and
 // Bun.serve as reference) on free ports → run every case against each server (the three weft servers at
-// once, then the three reference servers; modest concurrency per server, exclusive cases alone) → check weft answers representative requests
-// with byte-identical responses on all three runtimes → print the matrix, the details and
-// "N passed, N failed" → stop every child → exit 1 if any weft cell failed.
+// once, then the three reference servers; modest concurrency per server, exclusive cases alone) → check
+// weft answers representative requests with byte-identical responses on all three runtimes → print the
+// matrix, the details and "N passed, N failed" → stop every child → exit 1 if any weft cell failed.
 //
 // Environment knobs (for engineers chasing one failure):
 //   CONFORMANCE_SERVERS=weft-node,node   only these columns
@@ -17,8 +17,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CASES } from "./cases/index.ts";
 import { attachFixture, type Fixture, killAll, startFixture, stopFixture } from "./runner/fixtures.ts";
 import { runAll } from "./runner/execute.ts";
-import { firstDifference, REPRESENTATIVES, responseBytes } from "./runner/identical.ts";
-import { type IdenticalRow, NOT_STARTED, printDetails, printMatrix, type Results, weftCounts } from "./runner/report.ts";
+import { identicalRows } from "./runner/identical.ts";
+import { NOT_STARTED, printDetails, printMatrix, referenceCounts, type Results, weftCounts } from "./runner/report.ts";
 import { ALL_SERVERS, isWeft, type ServerId, WEFT_SERVERS } from "./servers.ts";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -92,25 +92,9 @@ async function main(): Promise<number> {
       );
     }
 
-    const identical: IdenticalRow[] = [];
-    if (!filter) {
-      const weft = WEFT_SERVERS.filter((id) => servers.includes(id));
-      for (const r of REPRESENTATIVES) {
-        const ports = weft.map((id) => fixtures.get(id)?.port);
-        if (weft.length < 2) break;
-        if (ports.some((p) => p === undefined)) {
-          identical.push({ name: `identical: ${r.name}`, ok: false, message: "a weft server did not start" });
-          continue;
-        }
-        const bytes = await Promise.all(ports.map((port) => responseBytes(port!, r)));
-        const bad = bytes.findIndex((b) => b !== bytes[0]);
-        identical.push(
-          bad < 0
-            ? { name: `identical: ${r.name}`, ok: !bytes[0]!.startsWith("<error") , message: bytes[0]!.startsWith("<error") ? bytes[0] : undefined }
-            : { name: `identical: ${r.name}`, ok: false, message: `${weft[0]} vs ${weft[bad]} ${firstDifference(bytes[0]!, bytes[bad]!)}` },
-        );
-      }
-    }
+    // The identical-bytes rows need every weft server and the full table's context; a filtered run skips them.
+    const weft = WEFT_SERVERS.filter((id) => servers.includes(id));
+    const identical = filter || weft.length < 2 ? [] : await identicalRows(weft.map((id) => [id, fixtures.get(id)?.port]));
 
     for (const fixture of fixtures.values()) {
       if (fixture.exited()) {
@@ -127,11 +111,9 @@ async function main(): Promise<number> {
     }
     printDetails(cases, results, identical, log);
     const { passed, failed } = weftCounts(results, identical);
-    let refOk = 0;
-    let refTotal = 0;
-    for (const row of results.values()) for (const [id, r] of row) if (!isWeft(id)) (refTotal++, r.ok && refOk++);
+    const reference = referenceCounts(results);
     log("");
-    log(`reference (native servers, not counted): ${refOk}/${refTotal} cells as weft expects`);
+    log(`reference (native servers, not counted): ${reference.ok}/${reference.total} cells as weft expects`);
     log(`took ${((Date.now() - started) / 1000).toFixed(1)} s; client event-loop stall max ${(loopDelay.max / NS_PER_MS).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / NS_PER_MS).toFixed(0)} ms`);
     log(`${passed} passed, ${failed} failed`);
     return failed > 0 || (servers.some(isWeft) && passed === 0) ? 1 : 0;

@@ -3,6 +3,8 @@
 
 import { RawConnection } from "../client.ts";
 import { chunk, chunkedRequest, get, head, HOST, withBody } from "../cases/helpers.ts";
+import type { WeftServerId } from "../servers.ts";
+import type { IdenticalRow } from "./report.ts";
 
 export interface Representative {
   name: string;
@@ -36,6 +38,8 @@ export const REPRESENTATIVES: readonly Representative[] = [
   { name: "505", raw: head("GET / HTTP/2.0", `Host: ${HOST}`) },
 ];
 
+/** Prefix of the text standing in for a response that could not be read. */
+const ERROR_MARK = "<error: ";
 const DATE_LINE = /^(date:)[^\r\n]*$/gim;
 /** Deadline for one representative response. */
 const READ_TIMEOUT_MS = 5_000;
@@ -49,7 +53,7 @@ export async function responseBytes(port: number, r: Representative): Promise<st
     const response = await conn.read({ head: r.head, timeoutMs: READ_TIMEOUT_MS });
     return response.raw.toString("latin1").replace(DATE_LINE, "$1 <masked>");
   } catch (error) {
-    return `<error: ${error instanceof Error ? error.message : String(error)}>`;
+    return `${ERROR_MARK}${error instanceof Error ? error.message : String(error)}>`;
   } finally {
     conn?.destroy();
   }
@@ -61,4 +65,23 @@ export function firstDifference(a: string, b: string): string {
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const show = (s: string) => JSON.stringify(s.slice(Math.max(0, i - 20), i + 40));
   return `at byte ${i}: ${show(a)} vs ${show(b)}`;
+}
+
+/** One row per representative request: the first weft server's bytes against each other's. A server
+ * that did not start (port undefined) or failed to answer makes the row fail. */
+export async function identicalRows(servers: [WeftServerId, number | undefined][]): Promise<IdenticalRow[]> {
+  const rows: IdenticalRow[] = [];
+  for (const r of REPRESENTATIVES) {
+    const name = `identical: ${r.name}`;
+    if (servers.some(([, port]) => port === undefined)) {
+      rows.push({ name, ok: false, message: "a weft server did not start" });
+      continue;
+    }
+    const bytes = await Promise.all(servers.map(([, port]) => responseBytes(port!, r)));
+    const bad = bytes.findIndex((b) => b !== bytes[0]);
+    if (bad >= 0) rows.push({ name, ok: false, message: `${servers[0]![0]} vs ${servers[bad]![0]} ${firstDifference(bytes[0]!, bytes[bad]!)}` });
+    else if (bytes[0]!.startsWith(ERROR_MARK)) rows.push({ name, ok: false, message: bytes[0] });
+    else rows.push({ name, ok: true });
+  }
+  return rows;
 }

@@ -83,3 +83,17 @@ export function weftCounts(results: Results, identical: IdenticalRow[]): { passe
   for (const row of identical) row.ok ? passed++ : failed++;
   return { passed, failed };
 }
+
+/** Native cells that behaved as weft is expected to (shown, never counted). */
+export function referenceCounts(results: Results): { ok: number; total: number } {
+  let ok = 0;
+  let total = 0;
+  for (const row of results.values()) {
+    for (const [server, result] of row) {
+      if (isWeft(server)) continue;
+      total++;
+      if (result.ok) ok++;
+    }
+  }
+  return { ok, total };
+}
