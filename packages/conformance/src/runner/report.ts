@@ -56,7 +56,7 @@ export function printDetails(cases: readonly Case[], results: Results, identical
       else if (!c.gaps?.[server as NativeServerId]) nativeDiffs.push(line);
     }
   }
-  for (const row of identical) if (!row.ok) weftFailures.push(`  identical  ${row.name}\n             → ${row.message ?? "differs"}`);
+  for (const row of identical) if (!row.ok) weftFailures.push(`  ${row.name}\n             → ${row.message ?? "differs"}`);
   if (nativeDiffs.length > 0) {
     log("");
     log(`Reference servers differing from weft's expectations (not failures): ${nativeDiffs.length}`);
