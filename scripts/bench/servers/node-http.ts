@@ -18,20 +18,29 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function echo(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  send(res, 200, OCTETS_TYPE, Buffer.concat(chunks));
+}
+
+/** Idiomatic Node file response: stat for the length, then stream the file. */
+async function staticFile(res: ServerResponse): Promise<void> {
+  const info = await stat(staticPath);
+  res.writeHead(200, { "content-type": OCTETS_TYPE, "content-length": info.size });
+  createReadStream(staticPath).pipe(res);
+}
+
+/** Synchronous routes answer at once; only the routes that wait return a promise. */
+function handle(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
   const path = pathOf(req.url ?? "/");
   if (req.method === "GET" && path === "/") {
     res.writeHead(200, { "content-type": HTML_TYPE, "content-length": htmlLength });
     res.end(HTML);
   } else if (req.method === "POST" && path === "/echo") {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    send(res, 200, OCTETS_TYPE, Buffer.concat(chunks));
+    return echo(req, res);
   } else if (req.method === "GET" && path === "/static.bin") {
-    // Idiomatic Node file response: stat for the length, then stream the file.
-    const info = await stat(staticPath);
-    res.writeHead(200, { "content-type": OCTETS_TYPE, "content-length": info.size });
-    createReadStream(staticPath).pipe(res);
+    return staticFile(res);
   } else if (req.method === "GET" && path === "/cpu") {
     send(res, 200, TEXT_TYPE, cpuBody(env.cpuIterations));
   } else if (req.method === "GET" && path === "/sleep") {
@@ -43,7 +52,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 const server = createServer((req, res) => {
-  handle(req, res).catch(() => {
+  handle(req, res)?.catch(() => {
     if (!res.headersSent) send(res, 500, TEXT_TYPE, "error\n");
     else res.destroy();
   });
