@@ -415,7 +415,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
         }
         if (this.closed) break;
         exchange.responseStarted = true;
-        const keepAlive = await this.writeExchange(exchange);
+        const written = this.writeExchange(exchange);
+        // A buffered response is written synchronously: no await, so a pipelined batch stays one pass.
+        const keepAlive = typeof written === "boolean" ? written : await written;
         this.queue.shift();
         this.log(exchange);
         if (!keepAlive || !this.afterResponse(exchange)) {
