@@ -3,14 +3,16 @@
 // port of each adapter.
 //
 // Life of a job: pool.fetch(request) → refused at once with 503 + Retry-After if the queue is full →
-// else queued (FIFO) → handed to the least-loaded worker with a free slot (schedule.ts) → the request
-// head is posted, its body streamed with credit (flow.ts) → the deadline (taskTimeout) runs from
-// dispatch to the response head → "head" resolves fetch() with a Response whose body is pulled from
-// the worker chunk by chunk → "res-end" frees the slot and the next queued job goes out.
+// else queued (FIFO) → handed to the least-loaded worker with a free slot (schedule.ts); if none is free,
+// a job without a body may go ahead to a busy, non-stalled worker (lookahead) with a claim (claims.ts)
+// that main wins back the moment another worker is free or that worker stalls → the request head is
+// posted, its body streamed with credit (flow.ts) → the deadline (taskTimeout) runs from dispatch to
+// the response head → "head" resolves fetch() with a Response: a small body rides in it, a larger one
+// is pulled from the worker chunk by chunk until "res-end" → the slot is free, the next job goes out.
 //
 // Failure rules (issue 4): a throw/rejection → 500, the worker keeps serving; a missed deadline → 504,
 // that worker is terminated and replaced; a worker that dies → only its running jobs fail (502), it is
-// replaced, and queued jobs wait for the replacement; a queue at maxQueue → 503 at once.
+// replaced, and jobs it held but never started go back to the queue; a queue at maxQueue → 503 at once.
 
 import type { PoolOptions } from "../options.ts";
 import { resolvePoolOptions } from "../options.ts";
