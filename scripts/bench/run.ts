@@ -7,7 +7,7 @@
 //
 // Flags: see USAGE below (`npm run bench -- --help`).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +27,8 @@ const QUICK = { rounds: 1, durationS: 2, warmupS: 1, idleConnections: 1_000 };
 const DEFAULT_CONNECTIONS = 50;
 /** One wrk thread: the servers under test are mostly single-threaded and the machine has 2 cores. */
 const DEFAULT_WRK_THREADS = 1;
+/** Hypervisor steal above which the run is flagged as noisy. */
+const STEAL_WARN_PERCENT = 2;
 /** Target duration of one GET /cpu, in ms (issue 6: "about 2 ms of deterministic work"). */
 const CPU_TARGET_MS = 2;
 
@@ -78,6 +80,14 @@ function calibrateCpu(): number {
   // The fastest run is the uncontended cost; a median would absorb whatever else the machine is doing.
   const fastest = Math.min(...times);
   return Math.max(1_000, Math.round((PROBE * CPU_TARGET_MS) / fastest / 1_000) * 1_000);
+}
+
+/** Machine-wide CPU time by kind (jiffies) from the first line of /proc/stat: user nice system idle
+ * iowait irq softirq steal. Steal (a VM's vCPU waiting for the host) makes every number noisier. */
+function machineCpu(): { busy: number; idle: number; steal: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
+  return { busy: user! + nice! + system! + irq! + softirq!, idle: idle! + iowait!, steal: steal ?? 0 };
 }
 
 function versionOf(command: string, args: string[]): string {
@@ -136,6 +146,7 @@ async function main(): Promise<void> {
   if (loadavg()[0]! > cpus().length / 2) console.log("bench: warning: the machine is busy; numbers will be noisy.");
 
   const rows: Row[] = [];
+  const cpuAtStart = machineCpu();
   try {
     for (const sc of scenarios) {
       console.log(`\n${sc.title} [${sc.id}]`);
@@ -160,9 +171,17 @@ async function main(): Promise<void> {
   const stamp = meta.startedAt.replace(/[:.]/g, "-");
   const jsonPath = join(RESULTS_DIR, `bench-${stamp}.json`);
   const mdPath = join(RESULTS_DIR, `bench-${stamp}.md`);
-  const finished = { ...meta, finishedAt: new Date().toISOString(), loadavgAtEnd: loadavg() };
+  const cpuAtEnd = machineCpu();
+  const total = (c: ReturnType<typeof machineCpu>) => c.busy + c.idle + c.steal;
+  const stealPercent = (100 * (cpuAtEnd.steal - cpuAtStart.steal)) / Math.max(1, total(cpuAtEnd) - total(cpuAtStart));
+  const finished = { ...meta, finishedAt: new Date().toISOString(), loadavgAtEnd: loadavg(), stealPercent };
+  if (stealPercent >= STEAL_WARN_PERCENT) console.log(`bench: warning: ${stealPercent.toFixed(1)}% of CPU time was stolen by the hypervisor; numbers are noisy.`);
   writeFileSync(jsonPath, JSON.stringify({ meta: finished, summaries, rows }, null, 2));
-  writeFileSync(mdPath, `# weft benchmark, ${meta.startedAt}\n\n${JSON.stringify(finished.versions)}\n\n${table}\n\n${summary}\n`);
+  const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  const conditions = `${meta.machine.cpus} CPUs (${meta.machine.cpuModel}); load average ${loads(meta.machine.loadavgAtStart)} at start, ` +
+    `${loads(finished.loadavgAtEnd)} at end; hypervisor steal ${stealPercent.toFixed(1)}%; ${opts.rounds} round(s) × ${opts.durationS} s; /cpu = ${cpuIterations} iterations`;
+  const versions = Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join("; ");
+  writeFileSync(mdPath, `# weft benchmark, ${meta.startedAt}\n\n${versions}\n\n${conditions}\n\n${table}\n\n${summary}\n`);
   console.log(`\nbench: wrote ${jsonPath} and ${mdPath}`);
 }
 

@@ -16,7 +16,7 @@ const WRK_REQUEST_TIMEOUT_S = 10;
 export function ensureWrk(): string {
   const version = () => {
     const out = spawnSync("wrk", ["--version"], { encoding: "utf8" });
-    return out.error ? null : `${out.stdout}${out.stderr}`.split("\n")[0]!.trim();
+    return out.error ? null : `${out.stdout}${out.stderr}`.split("\n")[0]!.replace(/ Copyright.*/, "").trim();
   };
   const found = version();
   if (found) return found;
