@@ -20,8 +20,8 @@
 //
 // Expect: 100-continue: "HTTP/1.1 100 Continue" is written when the handler first reads its body.
 //
-// Timers: ONE per connection. Its meaning follows the phase (`Phase`), re-computed after every event;
-// moving a deadline later only updates a number (the timer re-arms itself when it fires early).
+// Timers: ONE per connection (deadline.ts). Its meaning follows the phase (`Phase`), re-computed after
+// every event; moving a deadline later only updates a number.
 
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
@@ -30,25 +30,16 @@ import type { BodyOwner } from "./exchange.ts";
 import type { ConnectionOptions, Leniency, Limits, Timeouts } from "./options.ts";
 import { createParser } from "./parser.ts";
 import type { Parser, RequestHead } from "./parser.ts";
+import { Deadline } from "./deadline.ts";
+import type { Clock } from "./deadline.ts";
+export { SYSTEM_CLOCK } from "./deadline.ts";
+export type { Clock } from "./deadline.ts";
 import type { ConnectionEvents, Transport } from "./ports.ts";
 import { buildRequest, methodTakesBody, serveInfo } from "./request.ts";
 import { collectBody, concat } from "./response-body.ts";
 import { LAST_CHUNK, encodeChunk, errorResponseBytes, serializeFullResponse, serializeHead } from "./response.ts";
 import type { SerializedResponse } from "./response.ts";
 import type { AccessLogEntry, FetchHandler, ServeInfo } from "./types.ts";
-
-/** Time, injectable so tests can move it. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const SYSTEM_CLOCK: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
-};
 
 /** Everything a connection needs from its server, resolved once per server. */
 export interface ConnectionConfig {
@@ -159,10 +150,8 @@ export class Connection implements ConnectionEvents, BodyOwner {
   /** Heads parsed so far (a new head restarts the head timer even if the phase name is unchanged). */
   private heads = 0;
 
-  // The one timer (see `rearm`).
-  private timer: unknown = undefined;
-  private timerAt = 0;
-  private deadline = 0;
+  /** The one timer (see `rearm`), the phase it was set for, and for ReadingHead which head. */
+  private readonly deadline: Deadline;
   private timerPhase: Phase | null = null;
   private timerHeads = -1;
 
@@ -171,6 +160,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     private readonly config: ConnectionConfig,
   ) {
     this.info = serveInfo(transport.remoteAddress, transport.remotePort);
+    this.deadline = new Deadline(config.clock, () => this.expire());
     this.parser = createParser(
       {
         onHead: (head) => this.onHead(head),
@@ -216,7 +206,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (this.closed) return;
     this.closed = true;
     this.ended = true;
-    this.clearTimer();
+    this.deadline.clear();
     const reading = this.reading;
     if (reading !== null && reading.stream !== null) {
       try {
@@ -777,41 +767,14 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (phase === this.timerPhase && phase !== Phase.ReadingBody && (phase !== Phase.ReadingHead || this.timerHeads === this.heads)) return;
     this.timerPhase = phase;
     this.timerHeads = this.heads;
-    const ms = this.timeoutFor(phase);
-    if (ms <= 0) {
-      this.deadline = 0; // a pending timer finds no deadline and stops
-      return;
-    }
-    const clock = this.config.clock;
-    this.deadline = clock.now() + ms;
-    if (this.timer !== undefined && this.timerAt <= this.deadline) return; // fires early, then re-arms
-    this.clearTimer();
-    this.timerAt = this.deadline;
-    this.timer = clock.setTimeout(this.onTimer, ms);
+    this.deadline.set(this.timeoutFor(phase));
   }
 
-  private clearTimer(): void {
-    if (this.timer !== undefined) this.config.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    if (this.deadline === 0 || this.closed) return;
-    const clock = this.config.clock;
-    const left = this.deadline - clock.now();
-    if (left > 0) {
-      this.timerAt = this.deadline;
-      this.timer = clock.setTimeout(this.onTimer, left);
-      return;
-    }
-    this.deadline = 0;
+  /** The current phase's timeout ran out. */
+  private expire(): void {
+    if (this.closed) return;
     const phase = this.timerPhase;
     this.timerPhase = null;
-    this.expire(phase);
-  };
-
-  private expire(phase: Phase | null): void {
     switch (phase) {
       case Phase.Idle:
         this.end(); // RFC 9112 §9.5: a server may close an idle connection at any time
