@@ -27,6 +27,8 @@ export interface ResolvedHandler {
   fetch: FetchHandler;
   /** Called once every connection is gone (pool mode: closes the pool). */
   close(): Promise<void>;
+  /** A second shutdown signal: stop now (pool mode: terminate every worker, whatever it runs). */
+  destroy(): Promise<void>;
   stats(): PoolStats;
 }
 
@@ -39,7 +41,7 @@ const NO_POOL_STATS: PoolStats = Object.freeze({ workers: 0, queued: 0, running:
  * through `ports.importModule`, its `default.fetch` run inline.
  */
 export async function resolveHandler(options: ServeOptions, ports: RuntimePorts): Promise<ResolvedHandler> {
-  const inline = (fetch: FetchHandler): ResolvedHandler => ({ fetch, close: async () => {}, stats: () => NO_POOL_STATS });
+  const inline = (fetch: FetchHandler): ResolvedHandler => ({ fetch, close: async () => {}, destroy: async () => {}, stats: () => NO_POOL_STATS });
   if (typeof options.fetch === "function") return inline(options.fetch);
   if (options.module !== undefined) {
     const url = options.module instanceof URL ? options.module.href : String(options.module);
@@ -52,7 +54,12 @@ export async function resolveHandler(options: ServeOptions, ports: RuntimePorts)
         await pool.destroy();
         throw error;
       });
-      return { fetch: (request, info) => pool.fetch(request, info), close: () => pool.close(), stats: () => pool.stats() };
+      return {
+        fetch: (request, info) => pool.fetch(request, info),
+        close: () => pool.close(),
+        destroy: () => pool.destroy(),
+        stats: () => pool.stats(),
+      };
     }
     const imported = (await ports.importModule(url)) as { default?: { fetch?: unknown } } | null;
     const fetch = imported?.default?.fetch;
@@ -167,7 +174,11 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
     removeSignals = ports.signals.onShutdownSignal(() => {
       signals++;
       if (signals === 1) void close();
-      else destroyAll(); // second signal: stop now
+      else {
+        // Second signal: stop now — connections and the threads running their handlers.
+        destroyAll();
+        void handler.destroy();
+      }
     });
   }
 
