@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import { bigBody } from "../fixture/app.ts";
 import { BIG_BYTES, FIXTURE_CONNECTION, FIXTURE_TIMEOUTS } from "../fixture/config.ts";
-import { check, chunk, chunkedRequest, expectUsable, get, head, HOST, seqOf, sleep, withBody } from "./helpers.ts";
+import { check, chunk, chunkedRequest, get, head, HOST, seqOf, sleep, withBody } from "./helpers.ts";
 import type { Case, CaseContext } from "./types.ts";
 
 const LOAD = "concurrency";
@@ -22,11 +22,11 @@ export const loadCases: Case[] = [
     exclusive: true,
     timeoutMs: 30_000,
     run: async (ctx) => {
-      const conns = await Promise.all(Array.from({ length: CONCURRENT_CONNECTIONS }, () => ctx.connect()));
-      // Each connection runs its own request → response → request → response: no barrier across
-      // connections, so none sits idle past keepAliveTimeout waiting for the slowest one.
+      // Each connection runs its own connect → request → response → request → response: no barrier
+      // across connections, so none sits idle past a timeout waiting for the slowest one.
       const settled = await Promise.allSettled(
-        conns.map(async (conn, i) => {
+        Array.from({ length: CONCURRENT_CONNECTIONS }, async (_, i) => {
+          const conn = await ctx.connect();
           for (let round = 0; round < 2; round++) {
             await conn.write(get(`/headers?c=${i}`, `X-Seq: ${i}`));
             const response = await conn.read({ timeoutMs: 15_000 });
@@ -114,8 +114,8 @@ export const loadCases: Case[] = [
       await conn.write(get("/big"));
       await sleep(400);
       conn.resume();
+      // No follow-up request: the server may rightly count the slow read as keep-alive idle time.
       check(await conn.read({ timeoutMs: 10_000 }), { status: 200, body: bigBody() });
-      await expectUsable(conn);
     },
   },
   {

@@ -98,7 +98,7 @@ export function attachFixture(id: ServerId, port: number): Fixture {
 
 export function stopFixture(fixture: Fixture): Promise<void> {
   const { child } = fixture;
-  if (child && !fixture.exited()) child.once("exit", () => fs.rm(fixture.logFile, { force: true }, () => undefined));
+  if (child && !fixture.exited()) child.once("exit", () => fs.rmSync(fixture.logFile, { force: true }));
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
