@@ -124,3 +124,31 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     if (!exited) child.kill("SIGKILL");
   }
 });
+
+test("a second SIGTERM stops at once, even with a worker blocked in a long job", async () => {
+  const child = start();
+  let out = "";
+  child.onOutput((text) => (out += text));
+  let exited = false;
+  const exitCode = child.exitCode.finally(() => (exited = true));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/listening (\d+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const port = Number(out.match(/listening (\d+)/)?.[1]);
+    assert.ok(port > 0, `no listening line in: ${out}`);
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {}); // the forced stop resets it
+    socket.write("GET /sleep?ms=5000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    while (!/load 1 0\n/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    assert.equal(await exitCode, 0);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2500, `stopped ${ms.toFixed(0)} ms after the signals (the blocked job had 5 s left)`);
+    socket.destroy();
+  } finally {
+    if (!exited) child.kill("SIGKILL");
+  }
+});
