@@ -380,7 +380,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
       if (exchange.refusal !== 0 || this.closed) cancelCollected(exchange);
     } catch (error) {
       if (exchange.refusal !== 0) return;
-      this.config.onHandlerError(error);
+      this.reportHandlerError(error);
       exchange.response = null; // → 500
       exchange.collected = null;
     }
@@ -538,7 +538,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     } catch (error) {
       // Mid-stream failure: the head is out, so no 500 is possible. Close without the last chunk, so
       // the client sees a truncated body rather than a complete-looking one.
-      this.config.onHandlerError(error);
+      this.reportHandlerError(error);
       reader.cancel().catch(ignore);
       return false;
     } finally {
@@ -795,6 +795,13 @@ export class Connection implements ConnectionEvents, BodyOwner {
         return;
     }
     this.afterEvent();
+  }
+
+  /** Report a handler failure, unless the client caused it (its body was refused, or it went away):
+   * that is the client's doing, already answered or unanswerable, and would only flood the log. */
+  private reportHandlerError(error: unknown): void {
+    if (this.closed || error instanceof HttpError) return;
+    this.config.onHandlerError(error);
   }
 
   private log(exchange: Exchange): void {
