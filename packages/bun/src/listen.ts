@@ -111,7 +111,11 @@ export const listen: Listen = (options, accept) => {
       drain: (socket) => socket.data?.drained(),
       end: (socket) => socket.data?.peerFin(),
       close: (socket, error) => socket.data?.closedBy(error),
-      error: (socket, error) => socket.data?.closedBy(error),
+      // A handler threw (a bug in weft) or the socket failed: drop the socket rather than leave it half-served.
+      error: (socket, error) => {
+        socket.data?.closedBy(error);
+        socket.terminate();
+      },
     },
   });
   return Promise.resolve({
