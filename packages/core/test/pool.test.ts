@@ -147,6 +147,33 @@ test("an infinite loop misses the deadline: 504, the thread is terminated and re
   });
 });
 
+test("a worker stuck mid-body (head already sent) is found by its silence, terminated and replaced", async () => {
+  await withPool({ pool: { workers: 1, taskTimeout: 300 } }, async (pool, log) => {
+    const response = await get(pool, "/stuck-body");
+    assert.equal(response.status, 200, "the head went out before the thread got stuck");
+    const hung = new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 5000));
+    const [outcome, ms] = await timed(Promise.race([response.text().then(() => "complete", () => "aborted"), hung]));
+    assert.equal(outcome, "aborted", "a half-sent body must fail, not pass for complete");
+    assert.ok(ms < 3000, `noticed after ${ms.toFixed(0)} ms`);
+    assert.ok(log.some((line) => line.includes("stopped answering mid-response")), log.join("\n"));
+    await until(() => pool.stats().restarts === 1 && pool.stats().perWorker[0]!.alive, "the replacement", 10_000);
+    assert.equal(await (await get(pool, "/fast")).text(), "fast");
+  });
+});
+
+test("a slow reader is not mistaken for a stuck worker: pings are answered while it waits for credit", async () => {
+  await withPool({ pool: { workers: 1, taskTimeout: 150, bodyWindow: 2 } }, async (pool) => {
+    const response = await get(pool, `/big?n=${4 * MiB}`);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 700)); // several watchdog rounds, no credit given
+    let bytes = 64 * 1024;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;
+    assert.equal(bytes, 4 * MiB);
+    assert.equal(pool.stats().restarts, 0);
+  });
+});
+
 test("a full queue answers 503 with Retry-After at once, and queued jobs still run", async () => {
   await withPool({ pool: { workers: 1, maxQueue: 1, lookahead: 0 } }, async (pool) => {
     const running = get(pool, "/sleep?ms=300");

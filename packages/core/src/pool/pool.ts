@@ -84,6 +84,9 @@ interface Incarnation {
   ready: boolean;
   /** Said "ready" at some point: a thread that dies before that is not replaced (it would loop). */
   readyOnce: boolean;
+  /** When its last message arrived, and whether a ping is out (see `watch`). */
+  heardAt: number;
+  pinged: boolean;
   jobs: Map<number, Job>;
   exited: Promise<void>;
   markExited(): void;
@@ -166,6 +169,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         if (!isCurrent(message)) return;
         const m = message as FromWorker;
         if (m.t === "init-error") initError = m.message;
+        life.heardAt = Date.now();
+        life.pinged = false;
         if (slot.current === life) onMessage(slot, life, m);
       },
       onError: (error) => {
@@ -173,7 +178,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       },
       onExit: (code) => onExit(slot, life, code, initError),
     });
-    Object.assign(life, { handle, ready: false, readyOnce: false, jobs: new Map(), exited, markExited });
+    Object.assign(life, { handle, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
     slot.current = life;
   }
 
@@ -367,7 +372,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       rejectReady(new Error(message.message));
       return;
     }
-    if (message.t === "exited") return;
+    if (message.t === "exited" || message.t === "pong") return;
     const job = life.jobs.get(message.id);
     if (!job) return;
     switch (message.t) {
@@ -422,6 +427,29 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       post(life, { v, t: "cancel", id: job.id });
     }
   }
+
+  /** The deadline covers a response head; this covers what follows. Every taskTimeout, a worker with a
+   * response in flight that has been silent that long is pinged; silent through the next round too,
+   * its thread is stuck in synchronous code mid-body (a quiet async stream still answers): it is
+   * terminated and replaced, and its jobs fail as in a crash. */
+  function watch(): void {
+    const now = Date.now();
+    for (const slot of slots) {
+      const life = slot.current;
+      if (!life || ![...life.jobs.values()].some((job) => job.answered)) continue;
+      if (now - life.heardAt < options.taskTimeout) continue;
+      if (!life.pinged) {
+        life.pinged = true;
+        post(life, { v, t: "ping" });
+        continue;
+      }
+      log(`worker ${slot.id} stopped answering mid-response; terminating it.`);
+      life.ready = false;
+      void life.handle.terminate();
+    }
+    watchdog = setTimeout(watch, options.taskTimeout);
+  }
+  let watchdog = options.taskTimeout > 0 ? setTimeout(watch, options.taskTimeout) : undefined;
 
   function onExit(slot: Slot, life: Incarnation, code: number, initError: string): void {
     life.ready = false;
@@ -538,11 +566,13 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
           failed++;
           answer(job, plainResponse(503, "Service Unavailable"));
         }
+        clearTimeout(watchdog);
       })();
       return closed;
     },
     async destroy() {
       closing = true;
+      clearTimeout(watchdog);
       const live = slots.filter((s) => s.current !== null);
       for (const slot of live) slot.stopping = true;
       await Promise.all(live.map(async (slot) => {

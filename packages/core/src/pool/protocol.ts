@@ -15,6 +15,7 @@
 //   worker → main   res-end        response complete: the job is done
 //   worker → main   error          the handler threw/rejected (before head: 500; after: body aborted)
 //   main → worker   cancel         main's consumer cancelled the response body
+//   main → worker   ping / pong    liveness of a worker whose response body has gone quiet (pool.ts)
 // Flow control in both directions counts chunks, not bytes: each side holds at most `window` chunks of
 // the other's, whatever their size (a body stream's chunks are already bounded by whoever produced them).
 //
@@ -97,6 +98,9 @@ export interface ResCreditMessage { v: number; t: "res-credit"; id: number; n: n
 export interface CancelMessage { v: number; t: "cancel"; id: number }
 /** Finish what is running, then exit (the seed's Terminate message). */
 export interface ShutdownMessage { v: number; t: "shutdown" }
+/** Are you alive? Sent when a worker with a response in flight has been silent for taskTimeout: a
+ * thread stuck in synchronous code cannot answer, an idle or waiting one answers at once. */
+export interface PingMessage { v: number; t: "ping" }
 
 export type ToWorker =
   | JobMessage
@@ -105,7 +109,8 @@ export type ToWorker =
   | ReqAbortMessage
   | ResCreditMessage
   | CancelMessage
-  | ShutdownMessage;
+  | ShutdownMessage
+  | PingMessage;
 
 // ---- worker → main ---------------------------------------------------------------------------------
 
@@ -132,6 +137,7 @@ export interface ReqCreditMessage { v: number; t: "req-credit"; id: number; n: n
 export interface JobErrorMessage { v: number; t: "error"; id: number; message: string }
 /** Sent after "shutdown" once nothing is running, just before the worker ends itself. */
 export interface ExitedMessage { v: number; t: "exited"; workerId: number }
+export interface PongMessage { v: number; t: "pong" }
 
 export type FromWorker =
   | ReadyMessage
@@ -141,7 +147,8 @@ export type FromWorker =
   | ResEndMessage
   | ReqCreditMessage
   | JobErrorMessage
-  | ExitedMessage;
+  | ExitedMessage
+  | PongMessage;
 
 /** True when `message` is a pool message of this protocol version (anything else is ignored). */
 export function isCurrent(message: unknown): message is { v: number; t: string } {

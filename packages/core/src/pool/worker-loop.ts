@@ -251,6 +251,9 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
       case "cancel":
         jobs.get(message.id)?.outbox?.cancel();
         return;
+      case "ping":
+        post({ v, t: "pong" });
+        return;
       case "shutdown":
         shuttingDown = true;
         exitIfDone();
