@@ -74,7 +74,9 @@ export interface PoolOptions {
    * once. Default 1024. 0 means no queue: a job is refused unless a worker can take it at once. */
   maxQueue: number;
   /** Deadline for one job, from dispatch to the end of its response head. On expiry the client gets
-   * 504, the worker is terminated and replaced. Default 30 s. 0 disables the deadline. */
+   * 504, the worker is terminated and replaced. After the head, a worker with a response in flight
+   * that stays silent this long is pinged, and if silent one more period (stuck in synchronous code
+   * mid-body) terminated and replaced. Default 30 s. 0 disables both. */
   taskTimeout: number;
   /** Jobs one worker runs at once (for async handlers). Default 1, the seed's model. */
   concurrency: number;
