@@ -650,12 +650,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
   // Pausing, ending, timers
 
   private pause(reason: number): void {
-    const was = this.paused;
     this.paused |= reason;
-    if (was === 0) {
-      if (this.feeding) this.parser.pause();
-      this.syncReading();
-    }
+    if (this.feeding) this.parser.pause(); // stop after the current callback; `feed` keeps the rest
+    this.syncReading();
   }
 
   /** Lift one reason. Inside parser.feed only the bit is cleared: `feed` carries on and syncs after. */

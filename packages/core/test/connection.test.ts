@@ -122,6 +122,15 @@ test("CONNECT: 501 and close (no tunnels)", async () => {
   assert.equal(h.transport.ended, true);
 });
 
+test("CONNECT with bytes behind it: nothing after the CONNECT head is parsed or dispatched", async () => {
+  const seen: string[] = [];
+  const h = harness((request) => (seen.push(new URL(request.url).pathname), new Response("x")));
+  h.connection.onData(enc("CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n" + GET("/smuggled")));
+  await settle();
+  assert.deepEqual(statuses(h.transport.text), [501]);
+  assert.deepEqual(seen, []);
+});
+
 test("Upgrade offered (h2c): ignored, served as HTTP/1.1, connection stays", async () => {
   const h = harness(echoPath);
   h.connection.onData(enc("GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"));
