@@ -6,8 +6,9 @@
 
 /** One accepted TCP connection, as core sees it. Implemented by each adapter. */
 export interface Transport {
-  /** Queue bytes for the peer. The adapter takes ownership of nothing: it must copy `data` if it cannot
-   * write it fully right now (core may reuse the buffer after this call returns). Returns false when the
+  /** Queue bytes for the peer. `data` is handed over: core never touches a buffer again after passing it
+   * here, so an adapter that cannot write it fully right now may keep it (or a subarray) without copying
+   * (connection.ts writes fresh buffers or shared constants it never modifies). Returns false when the
    * adapter's write buffer is now above its high-water mark: core then stops writing and waits for
    * `ConnectionEvents.onDrain`. Writing after close is a no-op that returns false. */
   write(data: Uint8Array): boolean;
