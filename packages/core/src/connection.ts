@@ -180,7 +180,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (this.ended || this.closed) return; // lingering after our FIN: read and drop
     if (this.paused !== 0 || this.leftover !== null) {
       // The adapter may deliver a chunk it already had before our pause took effect.
-      if ((this.paused & Pause.Stop) === 0) this.leftover = this.leftover === null ? chunk.slice() : (concat([this.leftover, chunk], this.leftover.byteLength + chunk.byteLength) as Uint8Array);
+      if ((this.paused & Pause.Stop) === 0) this.leftover = this.leftover === null ? copy(chunk) : (concat([this.leftover, chunk], this.leftover.byteLength + chunk.byteLength) as Uint8Array);
     } else {
       this.feed(chunk, true);
     }
@@ -250,7 +250,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         rest = null;
         if (remaining.byteLength === 0 || this.parser.failed || (this.paused & Pause.Stop) !== 0) break;
         if (this.paused !== 0) {
-          this.leftover = borrowed ? remaining.slice() : remaining;
+          this.leftover = borrowed ? copy(remaining) : remaining;
           break;
         }
         // A pause was lifted while we were inside feed (re-entrant resume): carry on.
@@ -313,7 +313,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
       if (exchange.discarded > this.config.connection.maxDiscardBodyBytes) this.closeAfterResponses();
       return;
     }
-    stream.enqueue(view.slice()); // copy: the view points into a buffer the adapter reuses
+    stream.enqueue(copy(view)); // the view points into a buffer the adapter reuses
     if ((stream.desiredSize ?? 0) <= 0) this.pause(Pause.Body);
   }
 
@@ -824,6 +824,11 @@ function byteLength(chunk?: Uint8Array): number {
 }
 
 function ignore(): void {}
+
+/** A copy that owns its memory. Not `.slice()`: on a Node Buffer that returns a view of the same memory. */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
 
 function cancelCollected(exchange: Exchange): void {
   const collected = exchange.collected;

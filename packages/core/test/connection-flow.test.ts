@@ -50,6 +50,29 @@ test("request body: the handler's copy survives the adapter reusing its read buf
   assert.match(h.transport.text, /\r\n\r\ngood$/);
 });
 
+test("request body: copies own their memory even when the adapter lends a Buffer-like subclass", async () => {
+  // Node's Buffer#slice returns a view of the same memory (and subarray keeps the subclass); such a chunk
+  // must not reach the handler as its "copy".
+  class ViewSlicing extends Uint8Array<ArrayBuffer> {
+    override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+      return this.subarray(start, end);
+    }
+  }
+  const chunks: Uint8Array[] = [];
+  const h = harness(async (request) => {
+    for await (const chunk of request.body!) chunks.push(chunk);
+    return new Response("ok");
+  });
+  const raw = enc(POST("/", 4) + "good");
+  const lent = new ViewSlicing(new ArrayBuffer(raw.byteLength));
+  lent.set(raw);
+  h.connection.onData(lent);
+  lent.fill(0x21);
+  await settle();
+  assert.equal(new TextDecoder().decode(chunks[0]), "good");
+  assert.equal(chunks[0]!.buffer === lent.buffer, false);
+});
+
 test("request body backpressure: reading pauses while the handler does not read, resumes when it does", async () => {
   const start = deferred();
   const h = harness(async (request) => (await start.promise, new Response(String((await request.arrayBuffer()).byteLength))), {
