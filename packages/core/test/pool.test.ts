@@ -322,6 +322,13 @@ test("close() finishes running and queued jobs, then tells each worker to stop a
   assert.equal((await get(pool, "/fast")).status, 503, "a closed pool takes no jobs");
 });
 
+test("close() right after start stops workers still loading the app, without waiting out drainTimeout", async () => {
+  const pool = createPool({ module: APP, pool: { workers: 2, drainTimeout: 8000 } }, spawn);
+  const [, ms] = await timed(pool.close());
+  assert.ok(ms < 6000, `close took ${ms.toFixed(0)} ms`);
+  assert.deepEqual(pool.stats().perWorker.map((w) => w.alive), [false, false]);
+});
+
 test("close() terminates a worker still busy after drainTimeout", async () => {
   const pool = createPool({ module: APP, pool: { workers: 1, taskTimeout: 0, drainTimeout: 200 } }, spawn);
   await pool.ready;
