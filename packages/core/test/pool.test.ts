@@ -326,6 +326,9 @@ test("close() right after start stops workers still loading the app, without wai
   const pool = createPool({ module: APP, pool: { workers: 2, drainTimeout: 8000 } }, spawn);
   const [, ms] = await timed(pool.close());
   assert.ok(ms < 6000, `close took ${ms.toFixed(0)} ms`);
+  // `ready` settles either way (workers may have said "ready" just before they read "shutdown").
+  const outcome = await pool.ready.then(() => "ready", (error: Error) => error.message);
+  assert.match(outcome, /^ready$|closed before its workers were ready/);
   assert.deepEqual(pool.stats().perWorker.map((w) => w.alive), [false, false]);
 });
 

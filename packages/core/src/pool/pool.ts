@@ -413,6 +413,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     slot.current = null;
     if (slot.stopping) {
       log(`worker ${slot.id} stopped.`);
+      if (!life.readyOnce) rejectReady(new Error("weft: the pool was closed before its workers were ready"));
       return;
     }
     if (initError || !life.readyOnce) {
