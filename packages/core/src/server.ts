@@ -14,7 +14,7 @@
 import { Connection, SYSTEM_CLOCK } from "./connection.ts";
 import type { Clock, ConnectionConfig } from "./connection.ts";
 import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOptions, resolveTimeouts } from "./options.ts";
-import type { ConnectionEvents, Transport } from "./ports.ts";
+import type { ConnectionEvents, Listener, Transport } from "./ports.ts";
 import type { FetchHandler, PoolStats, RuntimePorts, Server, ServeOptions } from "./types.ts";
 import { createPool } from "./pool/pool.ts";
 
@@ -133,7 +133,13 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
     };
   }
 
-  const listener = await ports.listen({ hostname, port }, accept);
+  let listener: Listener;
+  try {
+    listener = await ports.listen({ hostname, port }, accept);
+  } catch (error) {
+    await handler.close(); // the pool's workers would otherwise keep the process alive (EADDRINUSE)
+    throw error;
+  }
   config.fallbackHost = hostPort(listener.hostname, listener.port);
 
   let removeSignals: (() => void) | null = null;

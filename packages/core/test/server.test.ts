@@ -149,6 +149,14 @@ test("handleSignals: first signal closes gracefully, a second destroys what is l
   assert.equal(state.signal, null, "the signal listener is removed once stopped");
 });
 
+test("a failed listen (port in use) rejects serve()", async () => {
+  const { ports } = fakePorts();
+  ports.listen = async () => {
+    throw new Error("EADDRINUSE");
+  };
+  await assert.rejects(createServer({ fetch: () => new Response("x") }, ports), /EADDRINUSE/);
+});
+
 test("resolveHandler: fetch inline; module imported through the port and its default.fetch used", async () => {
   const { ports, state } = fakePorts();
   const inline = await resolveHandler({ fetch: () => new Response("inline") }, ports);
