@@ -63,6 +63,11 @@ async function main(): Promise<void> {
     onLog: (entry) => console.log(accessLine(entry)),
     // The seed's verbose pool: which worker took each job, each worker as it stops.
     onPoolLog: (line) => console.log(line),
+  }).catch((error: unknown) => {
+    // One line, not a stack: the usual cause is the port (EADDRINUSE) or the address (EADDRNOTAVAIL).
+    const code = (error as { code?: string }).code;
+    process.stderr.write(`hello: cannot serve on ${args.host}:${args.port}: ${code ?? (error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
   });
   console.log(`weft listening on ${server.url}`);
   await server.finished;
