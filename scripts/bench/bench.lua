@@ -28,30 +28,27 @@ function request()
   return request_bytes
 end
 
--- Percentiles over wrk's whole latency histogram (`latency[i + 1]` = requests that took i µs).
--- wrk's own latency:percentile() scans only from the smallest recorded value, but its coordinated-
--- omission correction adds samples below it, so it can return 0 (wrk issues #236, #354); scanning
--- from 0 fixes that. The correction itself stays: these percentiles include it, as wrk's do.
-local function percentiles(latency, wanted)
-  local top = latency.max
-  local total = 0
-  for i = 0, top do total = total + latency[i + 1] end
-  local out, k, seen = {}, 1, 0
-  for i = 0, top do
-    seen = seen + latency[i + 1]
-    while k <= #wanted and seen >= math.ceil(wanted[k] / 100 * total) and total > 0 do
-      out[k] = i
-      k = k + 1
-    end
-    if k > #wanted then break end
+-- Latency percentiles. wrk's latency:percentile(p) walks its histogram up from the smallest recorded
+-- latency until p% of `count` samples are seen; but wrk's coordinated-omission correction (run before
+-- done) adds samples below that minimum, which the walk never sees, so high percentiles can read 0
+-- (wrk issues #236, #354). When that happens, find by bisection which share of the samples the walk can
+-- see (the largest p that still reads non-zero) and ask for p of that share instead. Each call is one C
+-- walk over at most max-min µs buckets, so this costs milliseconds, not seconds.
+local function percentile(latency, p)
+  local value = latency:percentile(p)
+  if value > 0 or latency.max == 0 then return value end
+  local lo, hi = 0, p -- percentile(lo) > 0 or lo == 0; percentile(hi) == 0
+  for _ = 1, 40 do
+    local mid = (lo + hi) / 2
+    if latency:percentile(mid) > 0 then lo = mid else hi = mid end
   end
-  for j = k, #wanted do out[j] = top end
-  return out
+  if lo == 0 then return latency.max end
+  return latency:percentile(p * lo / 100)
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  local p = percentiles(latency, { 50, 90, 99 })
+  local p = { percentile(latency, 50), percentile(latency, 90), percentile(latency, 99) }
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..

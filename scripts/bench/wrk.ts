@@ -63,7 +63,7 @@ export interface WrkResult {
   rps: number;
   /** Sum of all error counts. */
   errorCount: number;
-  /** CPU wrk itself used, in cores (its CPU seconds / wall seconds, sampled until just before it exits).
+  /** CPU wrk itself used, in cores (its CPU seconds / wall seconds, sampled while the load runs).
    * Near 1 per wrk thread means the load generator, not the server, set the pace. */
   wrkCores: number;
 }
@@ -94,6 +94,8 @@ export function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
     const started = performance.now();
     let wrkCpu = { seconds: 0, atMs: started };
     const sampler = setInterval(() => {
+      // Only while the load runs: bench.lua's done() (percentiles) is not load.
+      if (performance.now() - started > options.durationS * 1000) return;
       try {
         wrkCpu = { seconds: cpuSecondsOf(child.pid!), atMs: performance.now() };
       } catch {
