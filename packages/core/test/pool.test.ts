@@ -121,6 +121,24 @@ test("a handler that exits its worker: that job gets 502, others in flight succe
   });
 });
 
+test("a fatal error outside the handler kills its worker: that job gets 502, the others succeed, it is replaced", async () => {
+  await withPool({ pool: { workers: 2 } }, async (pool, log) => {
+    const other = get(pool, "/sleep?ms=300");
+    await until(() => pool.stats().running === 1, "the other job running");
+    // The crashing job never answers by itself: only the thread's death can settle it.
+    const [crashed, ms] = await timed(get(pool, "/crash"));
+    assert.equal(crashed.status, 502);
+    assert.equal(await crashed.text(), "Bad Gateway", "the error text never reaches the client");
+    assert.ok(ms < 3000, `502 after ${ms.toFixed(0)} ms`);
+    assert.equal(await (await other).text(), "slept");
+    await until(() => pool.stats().restarts === 1 && pool.stats().perWorker.every((w) => w.alive), "the replacement", 10_000);
+    // `s`: Bun's ErrorEvent message quotes the source lines before the error text.
+    assert.ok(log.some((line) => /worker \d failed: .*fatal worker error on purpose/s.test(line)), log.join("\n"));
+    const again = await Promise.all([get(pool, "/fast"), get(pool, "/fast")]);
+    for (const response of again) assert.equal(await response.text(), "fast");
+  });
+});
+
 test("an infinite loop misses the deadline: 504, the thread is terminated and replaced, the rest never notice", async () => {
   await withPool({ pool: { workers: 2, taskTimeout: 300 } }, async (pool, log) => {
     const stuck = timed(get(pool, "/loop"));
@@ -305,6 +323,33 @@ test("concurrency 2 lets one worker run two async handlers at once", async () =>
     const [both, ms] = await timed(Promise.all([get(pool, "/async-wait?ms=600"), get(pool, "/async-wait?ms=600")]));
     for (const response of both) assert.equal(await response.text(), "waited");
     assert.ok(ms < 1100, `two 600 ms async jobs on one worker took ${ms.toFixed(0)} ms (one after the other: 1200)`);
+  });
+});
+
+test("stats: queued, running, completed, failed, restarts, and per-worker busy time and completed jobs", async () => {
+  await withPool({ pool: { workers: 2, lookahead: 0, maxQueue: 4 } }, async (pool) => {
+    const idle = pool.stats();
+    assert.deepEqual(idle.perWorker.map((w) => [w.id, w.alive, w.running, w.completed]), [[1, true, 0, 0], [2, true, 0, 0]]);
+    assert.ok(idle.perWorker.every((w) => w.busyMs === 0), "no job yet: no busy time");
+    const slow = [get(pool, "/sleep?ms=300"), get(pool, "/sleep?ms=300")];
+    const queued = get(pool, "/fast");
+    await until(() => pool.stats().running === 2, "both workers busy");
+    const busy = pool.stats();
+    assert.equal(busy.queued, 1);
+    assert.ok(busy.perWorker.every((w) => w.running === 1));
+    await Promise.all([...slow, queued]);
+    assert.equal((await get(pool, "/throw")).status, 500);
+    const done = pool.stats();
+    assert.equal(done.queued, 0);
+    assert.equal(done.running, 0);
+    assert.equal(done.completed, 3);
+    assert.equal(done.failed, 1, "the throw");
+    assert.equal(done.restarts, 0);
+    assert.equal(done.perWorker.reduce((n, w) => n + w.completed, 0), 3);
+    // Each worker slept 300 ms on a job: busy time counts it (and stops when the worker is idle).
+    for (const worker of done.perWorker) assert.ok(worker.busyMs >= 250, `worker ${worker.id} busy ${worker.busyMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(pool.stats().perWorker.map((w) => w.busyMs), done.perWorker.map((w) => w.busyMs), "idle time is not busy time");
   });
 });
 
