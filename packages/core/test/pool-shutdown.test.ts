@@ -3,23 +3,13 @@
 // process must exit 0. The server runs on the same runtime as this test (fixtures/pool-server.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { RUNTIME } from "./fixtures/pool-spawn.ts";
+import { startPoolServer } from "./fixtures/pool-child.ts";
 
-const SERVER = fileURLToPath(new URL("./fixtures/pool-server.ts", import.meta.url));
 const IN_FLIGHT = 20;
 const WORKERS = 4;
 /** Each request blocks a worker this long: 20 on 4 workers take ~5 rounds, far past the SIGTERM. */
 const SLEEP_MS = 250;
-
-const ARGS: Record<typeof RUNTIME, string[]> = {
-  node: ["--import", "tsx", SERVER],
-  deno: ["run", "-A", SERVER],
-  bun: [SERVER],
-};
 
 /** One request on its own connection; resolves with everything the server sent until it closed. */
 function request(port: number): Promise<string> {
@@ -34,50 +24,11 @@ function request(port: number): Promise<string> {
   });
 }
 
-/** The server process: output as text chunks, a way to signal it, and its exit code. */
-interface Child {
-  onOutput(listener: (text: string) => void): void;
-  kill(signal: "SIGTERM" | "SIGKILL"): void;
-  readonly exitCode: Promise<number | null>;
-}
-
-function start(): Child {
-  const decoder = new TextDecoder();
-  const deno = (globalThis as { Deno?: DenoCommandApi }).Deno;
-  if (deno) {
-    // Deno's node:child_process reports (null, "SIGTERM") for a child it signalled even when that child
-    // then exits 0 (checked on Deno 2.9), which would hide the very thing tested: use Deno.Command.
-    const child = new deno.Command(deno.execPath(), { args: ARGS.deno, stdout: "piped", stderr: "inherit" }).spawn();
-    const listeners: ((text: string) => void)[] = [];
-    void child.stdout.pipeTo(new WritableStream({ write: (chunk) => listeners.forEach((l) => l(decoder.decode(chunk))) }));
-    return {
-      onOutput: (listener) => listeners.push(listener),
-      kill: (signal) => child.kill(signal),
-      exitCode: child.status.then((status) => (status.signal === null ? status.code : null)),
-    };
-  }
-  const child = spawn(process.execPath, ARGS[RUNTIME], { stdio: ["ignore", "pipe", "inherit"] });
-  return {
-    onOutput: (listener) => child.stdout!.on("data", (chunk: Uint8Array) => listener(decoder.decode(chunk))),
-    kill: (signal) => child.kill(signal),
-    exitCode: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-  };
-}
-
-/** The slice of Deno's API this test uses (this package type-checks against Node's types only). */
-interface DenoCommandApi {
-  execPath(): string;
-  Command: new (cmd: string, options: { args: string[]; stdout: "piped"; stderr: "inherit" }) => {
-    spawn(): {
-      stdout: ReadableStream<Uint8Array>;
-      kill(signal: string): void;
-      status: Promise<{ code: number; signal: string | null }>;
-    };
-  };
-}
+/** The server's exit code; null when a signal killed it. */
+const exitCodeOf = (child: ReturnType<typeof startPoolServer>) => child.exited.then((exit) => exit.code);
 
 test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker exits, the process exits 0`, async () => {
-  const child = start();
+  const child = startPoolServer();
   let out = "";
   /** Re-checked on every stdout chunk by whichever waitFor is pending. */
   let onOutput = () => {};
@@ -86,7 +37,7 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     out += text;
     onOutput();
   });
-  const exitCode = child.exitCode.finally(() => (exited = true));
+  const exitCode = exitCodeOf(child).finally(() => (exited = true));
   const waitFor = (pattern: RegExp, what: string, accept: (match: RegExpMatchArray) => boolean = () => true) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${what} in: ${out}`)), 20_000);
@@ -126,11 +77,11 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
 });
 
 test("a second SIGTERM stops at once, even with a worker blocked in a long job", async () => {
-  const child = start();
+  const child = startPoolServer();
   let out = "";
   child.onOutput((text) => (out += text));
   let exited = false;
-  const exitCode = child.exitCode.finally(() => (exited = true));
+  const exitCode = exitCodeOf(child).finally(() => (exited = true));
   try {
     const deadline = Date.now() + 20_000;
     while (!/listening (\d+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
