@@ -50,6 +50,11 @@ const ROWS: RejectRow[] = [
   bad("target_non_ascii", line("GET /caf\xe9 HTTP/1.1"), "bad_target", 400),
   bad("target_with_fragment", line("GET /a#frag HTTP/1.1"), "bad_target", 400),
   bad("target_with_bare_cr", line("GET /a\rb HTTP/1.1"), "bad_target", 400),
+  // A space inside the target makes a line of four parts: a server that split on the last space would
+  // read target "/a b" (issue 2: "spaces in the target get 400").
+  bad("target_with_space", line("GET /a b HTTP/1.1"), "bad_request_line", 400),
+  bad("target_with_two_spaces", line("GET /a b c HTTP/1.1"), "bad_request_line", 400),
+  bad("target_with_vertical_tab", line("GET /a\x0bb HTTP/1.1"), "bad_target", 400),
   bad("asterisk_form_on_get", line("GET * HTTP/1.1"), "bad_target", 400),
   bad("asterisk_with_suffix", line("OPTIONS *x HTTP/1.1"), "bad_target", 400),
   bad("authority_form_on_get", line("GET example.com:80 HTTP/1.1"), "bad_target", 400),
