@@ -90,6 +90,28 @@ test("handler returns a Response weft refuses to write (bad status): 500 instead
   assert.deepEqual(statuses(h.transport.text), [500]);
 });
 
+test("handler field weft refuses to write (a CTL WHATWG Headers lets through): 500, never written, connection usable", async () => {
+  // Issue 2: a handler's invalid field "is refused with a clear error (the request gets a 500), never
+  // written". Headers only refuses NUL, CR and LF; weft refuses every CTL (RFC 9110 §5.5). Both the
+  // whole-body path and the streamed-body path must refuse it.
+  const EVIL = "a\x01Set-Cookie: stolen=1";
+  const h = harness((request) => {
+    const headers = { "x-evil": EVIL };
+    if (new URL(request.url).pathname === "/stream") {
+      const body = new ReadableStream<Uint8Array>({ pull: (c) => (c.enqueue(enc("never sent")), c.close()) });
+      return new Response(body, { headers });
+    }
+    if (new URL(request.url).pathname === "/fine") return new Response("fine");
+    return new Response("never sent", { headers });
+  });
+  h.connection.onData(enc(GET("/whole") + GET("/stream") + GET("/fine")));
+  await settle();
+  assert.deepEqual(statuses(h.transport.text), [500, 500, 200]);
+  assert.doesNotMatch(h.transport.text, /stolen|never sent|x-evil/i);
+  assert.equal(h.transport.ended, false);
+  assert.deepEqual(h.errors.map((e) => (e as Error).name), ["InvalidResponseError", "InvalidResponseError"]);
+});
+
 test("parse error: its status with Connection: close, after earlier pipelined responses, then end", async () => {
   const h = harness(echoPath);
   h.connection.onData(enc(GET("/ok") + "GET / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n"));
