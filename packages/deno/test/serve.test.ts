@@ -55,3 +55,22 @@ test("deno adapter: close() ends idle keep-alive connections and settles finishe
   assert.ok(Date.now() - started < 2_000, "the idle connection was closed at once, not by its keep-alive timeout");
   await server.finished;
 });
+
+test("deno adapter: info.remoteAddr is the client's address and port", async () => {
+  // Issue 3: `info` carries at least the remote address (the shape Deno.serve uses).
+  const server = await serve({ port: 0, fetch: (_request, info) => new Response(JSON.stringify(info.remoteAddr)) });
+  try {
+    const socket = net.connect(server.port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+    const clientPort = socket.localPort;
+    socket.end("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let text = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => (text += chunk));
+    await new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+    assert.deepEqual(JSON.parse(body), { transport: "tcp", hostname: "127.0.0.1", port: clientPort });
+  } finally {
+    await server.close();
+  }
+});
