@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,9 +28,17 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function start(args: string[]): Run {
+/** Who the CLI runs as, when not as this test's own user (see `unprivileged`). */
+interface RunAs {
+  uid: number;
+  gid: number;
+  env: Record<string, string>;
+}
+
+function start(args: string[], as?: RunAs): Run {
   const [cmd, argv] = cliCommand(args);
-  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const env = { ...process.env, NO_COLOR: "1", ...as?.env };
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env, ...(as && { uid: as.uid, gid: as.gid }) });
   let out = "";
   let err = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -169,6 +177,61 @@ test("a missing folder and bad flag values are friendly failures", async () => {
   await assertFriendlyFailure(start(["serve", join(dir, "index.html"), "--port", "0"]), /^weft: not a folder: /);
   await assertFriendlyFailure(start(["serve", dir, "--port", "eighty"]), /^weft: --port must be a whole number/);
   await assertFriendlyFailure(start(["serve", dir, "--bogus"]), /^weft: unknown option --bogus/);
+});
+
+test("--host with an address this machine does not have is a friendly failure", async () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a real interface. Nothing is sent to it.
+  await assertFriendlyFailure(start(["serve", dir, "--host", "192.0.2.1", "--port", "0"]), /^weft: cannot listen on 192\.0\.2\.1: no such address/);
+});
+
+/** A privileged port: binding it needs root (or CAP_NET_BIND_SERVICE). */
+const PRIVILEGED_PORT = 80;
+/** The user the permission tests run the CLI as when this test runs as root (root may bind any port
+ * and read any folder, so the failures could not happen): `nobody` on Linux. */
+const NOBODY = 65534;
+
+/** How to run the CLI without privileges, or why that cannot be done here (a skip reason). */
+async function unprivileged(): Promise<RunAs | string> {
+  if (typeof process.getuid !== "function") return "no POSIX users on this platform";
+  if (process.getuid() !== 0) return { uid: process.getuid(), gid: process.getgid!(), env: {} };
+  // Deno keeps its cache in DENO_DIR (root's home is not nobody's to write): a scratch one it may use.
+  const home = await mkdtemp(join(tmpdir(), "weft-cli-nobody-"));
+  await chmod(home, 0o777);
+  return { uid: NOBODY, gid: NOBODY, env: { HOME: home, DENO_DIR: join(home, "deno") } };
+}
+
+/** Linux lets unprivileged processes bind ports from this one up (net.ipv4.ip_unprivileged_port_start). */
+const PORT_START_SYSCTL = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+const unprivilegedPortStart = Number((await readFile(PORT_START_SYSCTL, "utf8").catch(() => "1024")).trim());
+// Decided before the tests are declared: a skip reason must be known then (`{ skip }` works the same on
+// node --test, deno test and bun test).
+const AS = await unprivileged();
+const NO_USER = typeof AS === "string" ? AS : false;
+after(() => (typeof AS !== "string" && AS.env.HOME ? rm(AS.env.HOME, { recursive: true, force: true }) : undefined));
+
+test("permission denied on a privileged port is one friendly line and exit code 1", {
+  skip: NO_USER || (unprivilegedPortStart <= PRIVILEGED_PORT && `port ${PRIVILEGED_PORT} is not privileged on this machine`),
+}, async () => {
+  // The served folder must be readable by that user, or the folder check fails first.
+  const open = await mkdtemp(join(tmpdir(), "weft-cli-open-"));
+  try {
+    await chmod(open, 0o755);
+    const run = start(["serve", open, "--port", String(PRIVILEGED_PORT)], AS as RunAs);
+    await assertFriendlyFailure(run, new RegExp(`^weft: permission denied to listen on 127\\.0\\.0\\.1:${PRIVILEGED_PORT}`));
+  } finally {
+    await rm(open, { recursive: true, force: true });
+  }
+});
+
+test("a folder the user may not read is one friendly line and exit code 1", { skip: NO_USER }, async () => {
+  const locked = await mkdtemp(join(tmpdir(), "weft-cli-locked-"));
+  try {
+    await chmod(locked, 0o000);
+    await assertFriendlyFailure(start(["serve", locked, "--port", "0"], AS as RunAs), /^weft: cannot read folder .*: permission denied\n$/);
+  } finally {
+    await chmod(locked, 0o700);
+    await rm(locked, { recursive: true, force: true });
+  }
 });
 
 test("weft hello serves the seed app", async () => {
