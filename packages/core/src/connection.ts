@@ -36,6 +36,8 @@ export { SYSTEM_CLOCK } from "./deadline.ts";
 export type { Clock } from "./deadline.ts";
 import type { ConnectionEvents, Transport } from "./ports.ts";
 import { buildRequest, methodTakesBody, serveInfo } from "./request.ts";
+import { NativeResponse, simpleParts } from "./weft-response.ts";
+import type { SimpleParts } from "./weft-response.ts";
 import { collectBody, concat } from "./response-body.ts";
 import { LAST_CHUNK, encodeChunk, errorResponseBytes, serializeFullResponse, serializeHead } from "./response.ts";
 import type { SerializedResponse } from "./response.ts";
@@ -106,6 +108,13 @@ function declaredLength(headers: Headers): number | null {
 }
 
 const INTERNAL_ERROR_HEADERS: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
+const NO_FIELDS: [string, string][] = [];
+const textEncoder = new TextEncoder();
+
+/** A simple response's body as bytes (null: empty). */
+function bodyBytes(body: SimpleParts["body"]): Uint8Array | null {
+  return typeof body === "string" ? (body === "" ? null : textEncoder.encode(body)) : body;
+}
 const HTTP_10 = "HTTP/1.0";
 const HTTP_11 = "HTTP/1.1";
 const NO_VALUE = "-";
@@ -149,6 +158,8 @@ export class Connection implements ConnectionEvents, BodyOwner {
   private closed = false;
   /** Heads parsed so far (a new head restarts the head timer even if the phase name is unchanged). */
   private heads = 0;
+  /** The last Host value whose origin-form URL parsed (see onHead). */
+  private goodHost: string | null = null;
 
   /** The one timer (see `rearm`), the phase it was set for, and for ReadingHead which head. */
   private readonly deadline: Deadline;
@@ -294,12 +305,18 @@ export class Connection implements ConnectionEvents, BodyOwner {
     }
     let request: Request;
     try {
-      request = buildRequest(head, body, this.config.fallbackHost);
+      // The URL check (URL.canParse) is skipped for an origin-form target whose Host this connection
+      // already saw form a valid URL: the parser has checked the target's characters, so only the
+      // authority could make it fail.
+      const host = head.targetForm === "origin" ? head.fields.get("host") : null;
+      const trusted = host !== null && host === this.goodHost;
+      request = buildRequest(head, body, this.config.fallbackHost, trusted);
+      if (!trusted && host !== null) this.goodHost = host;
     } catch {
       this.refuse(exchange, BAD_REQUEST_STATUS); // a target the URL parser will not take
       return;
     }
-    void this.run(exchange, request);
+    this.run(exchange, request);
     if (this.queue.length >= this.config.connection.maxPipelinedRequests) this.pause(Pause.Pipeline);
   }
 
@@ -366,24 +383,61 @@ export class Connection implements ConnectionEvents, BodyOwner {
     this.notify();
   }
 
-  /** Run the handler. One async call per request; its result is picked up by the response loop. */
-  private async run(exchange: Exchange, request: Request): Promise<void> {
+  /** Run the handler. A Response returned synchronously is taken at once (no promise, no microtask); a
+   * promise is followed. Either way the result is picked up by the response loop. */
+  private run(exchange: Exchange, request: Request): void {
+    let result: Response | Promise<Response>;
     try {
-      const response = await this.config.fetch(request, this.info);
-      if (!(response instanceof Response)) throw new TypeError("weft: the handler must return a Response");
-      if (exchange.refusal !== 0 || this.closed) {
-        response.body?.cancel().catch(ignore);
-        return;
-      }
-      exchange.response = response;
+      result = this.config.fetch(request, this.info);
+    } catch (error) {
+      this.handlerFailed(exchange, error);
+      return;
+    }
+    if (result instanceof NativeResponse) this.accept(exchange, result);
+    else Promise.resolve(result).then((response) => this.accept(exchange, response), (error: unknown) => this.handlerFailed(exchange, error));
+  }
+
+  /** The handler's Response: a simple one (weft-response.ts) is ready as it is; any other has its body
+   * looked at first (response-body.ts). */
+  private accept(exchange: Exchange, response: unknown): void {
+    if (!(response instanceof NativeResponse)) {
+      this.handlerFailed(exchange, new TypeError("weft: the handler must return a Response"));
+      return;
+    }
+    const simple = simpleParts(response);
+    if (exchange.refusal !== 0 || this.closed) {
+      if (simple === null) response.body?.cancel().catch(ignore);
+      return;
+    }
+    exchange.response = response;
+    if (simple !== null) {
+      exchange.simple = simple;
+      exchange.ready = true;
+      this.notify();
+      return;
+    }
+    void this.collect(exchange, response);
+  }
+
+  private async collect(exchange: Exchange, response: Response): Promise<void> {
+    try {
       exchange.collected = await collectBody(response.body, this.config.connection.highWaterMark);
       if (exchange.refusal !== 0 || this.closed) cancelCollected(exchange);
     } catch (error) {
-      if (exchange.refusal !== 0) return;
-      this.reportHandlerError(error);
-      exchange.response = null; // → 500
-      exchange.collected = null;
+      this.handlerFailed(exchange, error);
+      return;
     }
+    exchange.ready = true;
+    this.notify();
+  }
+
+  /** The handler threw, rejected, returned something else than a Response, or its body failed: 500. */
+  private handlerFailed(exchange: Exchange, error: unknown): void {
+    if (exchange.refusal !== 0) return;
+    this.reportHandlerError(error);
+    exchange.response = null; // → 500
+    exchange.simple = null;
+    exchange.collected = null;
     exchange.ready = true;
     this.notify();
   }
@@ -442,6 +496,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
       this.push(errorResponseBytes(exchange.refusal));
       return false;
     }
+    if (exchange.simple !== null) return this.writeFull(exchange, bodyBytes(exchange.simple.body));
     const collected = exchange.collected;
     if (exchange.response === null || collected === null) return this.writeFull(exchange, null);
     if (collected.complete) return this.writeFull(exchange, collected.body);
@@ -456,7 +511,10 @@ export class Connection implements ConnectionEvents, BodyOwner {
     let result: SerializedResponse | null = null;
     if (response !== null) {
       try {
-        result = serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body);
+        const simple = exchange.simple;
+        result = simple !== null
+          ? serializeFullResponse({ status: response.status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body)
+          : serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body);
         exchange.status = response.status;
         exchange.bytes = result.framing === "length" && body !== null ? body.byteLength : 0;
       } catch (error) {
@@ -757,11 +815,14 @@ export class Connection implements ConnectionEvents, BodyOwner {
     }
   }
 
-  /** Point the one timer at the current phase's deadline. Same phase (and same head): keep the deadline,
-   * except for ReadingBody, whose timeout is the gap between reads. */
+  /** Point the one timer at the current phase's deadline. Same phase (and, for ReadingHead and Idle, same
+   * head): keep the deadline, except for ReadingBody, whose timeout is the gap between reads. */
   private rearm(): void {
     const phase = this.phase();
-    if (phase === this.timerPhase && phase !== Phase.ReadingBody && (phase !== Phase.ReadingHead || this.timerHeads === this.heads)) return;
+    // A new head since the timer was set restarts ReadingHead and Idle even when no event saw the phase
+    // change in between (a synchronous handler is answered within the same onData).
+    const perHead = phase === Phase.ReadingHead || phase === Phase.Idle;
+    if (phase === this.timerPhase && phase !== Phase.ReadingBody && (!perHead || this.timerHeads === this.heads)) return;
     this.timerPhase = phase;
     this.timerHeads = this.heads;
     this.deadline.set(this.timeoutFor(phase));

@@ -3,6 +3,7 @@
 
 import type { RequestHead } from "./parser.ts";
 import type { CollectedBody } from "./response-body.ts";
+import type { SimpleParts } from "./weft-response.ts";
 
 /** What the body stream tells its connection. Implemented by `Connection`. */
 export interface BodyOwner {
@@ -28,6 +29,8 @@ export class Exchange {
   response: Response | null = null;
   /** The handler's body, read as far as it was already there (response-body.ts). */
   collected: CollectedBody | null = null;
+  /** A simple WeftResponse's parts (weft-response.ts): written from these, `collected` stays null. */
+  simple: SimpleParts | null = null;
   /** The connection started writing this exchange's response: a refusal can no longer replace it. */
   responseStarted = false;
   /** Status written and body bytes written, for the access log. */

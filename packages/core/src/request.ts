@@ -1,7 +1,22 @@
-// The handler's view of a request: a web-standard `Request` built from the parsed head.
+// The handler's view of a request: a web-standard `Request`, built lazily over the parsed head.
 //
-// Kept in one function (`buildRequest`) on purpose: constructing a full WHATWG Request per request is the
-// expensive part on Node (NOTES.md, issue 6), and a later lazy version only has to replace this function.
+// Constructing a full WHATWG Request per request is the expensive part of a fetch-style server (measured
+// on this machine: ~6.6 µs on Node, ~5 µs on Deno, ~1.5 µs on Bun, more than weft's whole parse and
+// write). Most handlers read only `method`, `url` and a header or two, so weft hands them a
+// `WeftRequest`: an object whose prototype chain contains the runtime's own `Request.prototype`
+// (`request instanceof Request` holds) and which answers the common parts itself:
+// - `method`, `url`: strings computed from the head;
+// - `headers`: a real `Headers`, built on first access from the field lines;
+// - `body`, `bodyUsed`, `text()`, `arrayBuffer()`, `bytes()`, `json()`: over the connection's body stream.
+// Everything else (`signal`, `clone()`, `formData()`, `blob()`, `cache`, `mode`, …) builds the runtime's
+// own Request once ("the native request", with the same method, URL, fields and unread body) and
+// forwards to it, so no part of the Request interface is missing. The forwarding list is read from the
+// runtime's `Request.prototype` when this module loads, so a property added by a later runtime version
+// is forwarded too.
+//
+// Known difference: runtime APIs that take a Request and read its internal slots (`new Request(request)`,
+// `fetch(request)`, `caches.put`) need the native object: pass `request.clone()` (a native Request) or
+// copy the parts (`new Request(request.url, { method: request.method, headers: request.headers, … })`).
 
 import type { Fields } from "./fields.ts";
 import type { ServeInfo } from "./types.ts";
@@ -14,10 +29,18 @@ export interface RequestHeadLike {
   fields: Fields;
 }
 
+/** Field lines as [name, value] pairs, in order (the pool's job message carries these). */
+export type FieldPairs = readonly (readonly [string, string])[];
+
 /** Methods a web `Request` may not carry a body with (Fetch standard, "Request constructor" step 36). */
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 const HOST_FIELD = "host";
 const HTTP_SCHEME = "http://";
+const BODY_UNUSABLE = "weft: the request body was already read (Body is unusable)";
+
+/** The runtime's own Request class, captured before anything could replace the global. */
+const NativeRequest: typeof Request = globalThis.Request;
+const textDecoder = new TextDecoder();
 
 /**
  * The URL a handler sees (RFC 9112 §3.3, reconstructing the target URI):
@@ -34,34 +57,176 @@ export function requestUrl(head: RequestHeadLike, fallbackHost: string): string 
   return HTTP_SCHEME + host + path;
 }
 
-/**
- * Build the handler's Request. `body` is the request-body stream, or null when the request has none.
- * A GET or HEAD request that carries a body (allowed on the wire, RFC 9110 §9.3.1) cannot have one in a
- * web Request: the handler sees no body and the connection discards it after the response (see
- * connection.ts, "Unread request bodies"). Throws (TypeError) if the URL is not one `Request` accepts.
- */
-export function buildRequest(head: RequestHeadLike, body: ReadableStream<Uint8Array> | null, fallbackHost: string): Request {
-  const init: RequestInit & { duplex?: "half" } = { method: head.method, headers: headerPairs(head.fields) };
-  if (body !== null && !BODYLESS_METHODS.has(head.method)) {
-    init.body = body;
-    // Fetch standard: a stream body needs `duplex: "half"` (the request is sent before the response).
-    init.duplex = "half";
-  }
-  return new Request(requestUrl(head, fallbackHost), init);
-}
-
-/** The field lines as [name, value] pairs, in order. A Request built from pairs appends each once; one
- * built from a Headers object copies it again (measured: 40% slower on Deno, 20% on Node). */
-function headerPairs(fields: Fields): [string, string][] {
-  const pairs: [string, string][] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) pairs[i] = [fields.name(i), fields.value(i)];
-  return pairs;
-}
-
-/** Whether `buildRequest` hands `body` to the handler for this method. */
+/** Whether a Request built for `method` carries the wire body (GET and HEAD cannot have one). */
 export function methodTakesBody(method: string): boolean {
   return !BODYLESS_METHODS.has(method);
 }
+
+/**
+ * The handler's Request over a parsed head. `body` is the request-body stream, or null when the request
+ * has none. A GET or HEAD request that carries a body (allowed on the wire, RFC 9110 §9.3.1) cannot have
+ * one in a web Request: the handler sees no body and the connection discards it after the response (see
+ * connection.ts, "Unread request bodies"). Throws (TypeError) if the URL is not one `Request` accepts:
+ * `URL.canParse` is asked unless `trustedUrl` says this URL's authority was already found good.
+ */
+export function buildRequest(head: RequestHeadLike, body: ReadableStream<Uint8Array> | null, fallbackHost: string, trustedUrl = false): Request {
+  const url = requestUrl(head, fallbackHost);
+  if (!trustedUrl && !URL.canParse(url)) throw new TypeError("weft: the request target does not form a valid URL");
+  return new WeftRequest(head.method, url, head.fields, methodTakesBody(head.method) ? body : null) as unknown as Request;
+}
+
+/** Read a whole body stream into one buffer. */
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** The native Request behind a WeftRequest, and its field lines (both set in the class's static block). */
+let nativeOf: (request: WeftRequest) => Request;
+let ownFieldPairs: (request: WeftRequest) => FieldPairs;
+
+/**
+ * A Request whose parts are computed on demand (see the file comment). Created by weft for its handlers
+ * (`buildRequest`, and on pool workers from the job message); `instanceof Request` is true.
+ */
+export class WeftRequest {
+  #method: string;
+  #url: string;
+  /** Field lines: the parser's Fields on the main thread, pairs on a pool worker. */
+  #fields: Fields | FieldPairs;
+  #body: ReadableStream<Uint8Array> | null;
+  #headers: Headers | null = null;
+  #native: Request | null = null;
+  /** Read through text()/arrayBuffer()/bytes()/json() here (the native request was not involved). */
+  #used = false;
+
+  constructor(method: string, url: string, fields: Fields | FieldPairs, body: ReadableStream<Uint8Array> | null) {
+    this.#method = method;
+    this.#url = url;
+    this.#fields = fields;
+    this.#body = body;
+  }
+
+  get method(): string {
+    return this.#method;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  /** A real Headers (case-insensitive, repeats joined, Set-Cookie kept apart), built on first access. */
+  get headers(): Headers {
+    return (this.#headers ??= this.#native !== null ? this.#native.headers : new Headers(fieldPairs(this.#fields) as [string, string][]));
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#native !== null ? (this.#native.body as ReadableStream<Uint8Array> | null) : this.#body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#native !== null ? this.#native.bodyUsed : this.#used;
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.bytes().then((bytes) =>
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer),
+    );
+  }
+
+  bytes(): Promise<Uint8Array> {
+    if (this.#native !== null) return this.#native.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+    if (this.#used || this.#body?.locked === true) return Promise.reject(new TypeError(BODY_UNUSABLE));
+    this.#used = true;
+    return this.#body === null ? Promise.resolve(new Uint8Array(0)) : readAll(this.#body);
+  }
+
+  text(): Promise<string> {
+    return this.bytes().then((bytes) => textDecoder.decode(bytes));
+  }
+
+  json(): Promise<unknown> {
+    return this.text().then((text) => JSON.parse(text));
+  }
+
+  /** Node's util.inspect would otherwise build the native request just to print it. */
+  [Symbol.for("nodejs.util.inspect.custom")](): object {
+    return { method: this.#method, url: this.#url, headers: this.headers, bodyUsed: this.bodyUsed };
+  }
+
+  static {
+    nativeOf = (request) => {
+      if (request.#native !== null) return request.#native;
+      const init: RequestInit & { duplex?: "half" } = { method: request.#method, headers: request.#headers ?? (fieldPairs(request.#fields) as [string, string][]) };
+      if (request.#body !== null && !request.#used) {
+        init.body = request.#body;
+        // Fetch standard: a stream body needs `duplex: "half"` (the request is sent before the response).
+        init.duplex = "half";
+      }
+      request.#native = new NativeRequest(request.#url, init);
+      return request.#native;
+    };
+    // Headers already built may have been changed by the handler: then they are the truth.
+    ownFieldPairs = (request) => (request.#headers !== null || request.#native !== null ? [...request.headers] : fieldPairs(request.#fields));
+  }
+}
+
+/** The field lines as [name, value] pairs, in order. A Headers built from pairs appends each once. */
+function fieldPairs(fields: Fields | FieldPairs): FieldPairs {
+  if (Array.isArray(fields)) return fields as FieldPairs;
+  const source = fields as Fields;
+  const pairs: [string, string][] = new Array(source.length);
+  for (let i = 0; i < source.length; i++) pairs[i] = [source.name(i), source.value(i)];
+  return pairs;
+}
+
+/** A request's field lines as pairs without building its Headers, when weft made it (pool dispatch). */
+export function requestFieldPairs(request: Request): FieldPairs {
+  if (request instanceof WeftRequest) return ownFieldPairs(request);
+  return [...request.headers];
+}
+
+// Every other member of the runtime's Request.prototype (getters and methods) is forwarded to the native
+// request. Own members above win; `constructor` stays WeftRequest's.
+for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
+  if (key === "constructor" || Object.prototype.hasOwnProperty.call(WeftRequest.prototype, key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!;
+  if (typeof descriptor.get === "function") {
+    Object.defineProperty(WeftRequest.prototype, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable,
+      get(this: WeftRequest) {
+        return (nativeOf(this) as unknown as Record<PropertyKey, unknown>)[key];
+      },
+    });
+  } else if (typeof descriptor.value === "function") {
+    Object.defineProperty(WeftRequest.prototype, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable,
+      writable: true,
+      value(this: WeftRequest, ...args: unknown[]) {
+        const native = nativeOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return native[key]!(...args);
+      },
+    });
+  }
+}
+Object.setPrototypeOf(WeftRequest.prototype, NativeRequest.prototype);
 
 /** One `info` object per connection, shared by all its requests (Deno.serve's shape). */
 export function serveInfo(hostname: string, port: number): ServeInfo {

@@ -47,6 +47,9 @@ export interface HeadInput {
   status: number;
   /** From the handler's Response. Plain pairs are accepted too (then names may be any case). */
   headers: Headers | Iterable<readonly [string, string]>;
+  /** Instead of `headers`: flat [name, value, …] with lowercase token names, from a simple WeftResponse
+   * (weft-response.ts checked the names and the Fetch standard's value rules; the rest is checked here). */
+  flatFields?: readonly string[] | null;
   /** "HEAD" => no body bytes, but framing headers as for GET (RFC 9110 §9.3.2). */
   requestMethod: string;
   requestVersionMinor: 0 | 1;
@@ -132,6 +135,37 @@ function refuse(what: string, name: string): never {
   throw new InvalidResponseError(`weft: handler response has an invalid ${what} (field ${JSON.stringify(name.slice(0, 64))})`);
 }
 
+/** scanFields for a WeftResponse's flat field list: names are lowercase tokens already. */
+function scanFlatFields(fields: readonly string[]): FieldScan {
+  const scan: FieldScan = { lines: "", hasDate: false, contentLength: null, close: false, connectionTokens: "", latin1: false };
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const value = fields[i + 1]!;
+    if (NOT_PLAIN_ASCII.test(value)) checkValue(scan, value, name);
+    if (!noteField(scan, name, value)) continue;
+    scan.lines += name + ": " + value + CRLF;
+  }
+  return scan;
+}
+
+/** Record what a (lowercase) field name means for framing; false: weft writes it itself, skip it. */
+function noteField(scan: FieldScan, lower: string, value: string): boolean {
+  switch (lower) {
+    case "content-length":
+      if (DIGITS.test(value)) scan.contentLength = value;
+      return false; // never written as given: see the file comment
+    case "transfer-encoding":
+      return false; // weft alone decides chunking (RFC 9112 §6.1)
+    case "connection":
+      readConnection(scan, value);
+      return false;
+    case "date":
+      scan.hasDate = true;
+      return true;
+  }
+  return true;
+}
+
 function scanFields(headers: HeadInput["headers"]): FieldScan {
   const scan: FieldScan = { lines: "", hasDate: false, contentLength: null, close: false, connectionTokens: "", latin1: false };
   const isHeaders = typeof Headers !== "undefined" && headers instanceof Headers;
@@ -143,22 +177,8 @@ function scanFields(headers: HeadInput["headers"]): FieldScan {
     if (!TOKEN.test(name)) refuse("field name", name);
     if (NOT_PLAIN_ASCII.test(value)) checkValue(scan, value, name);
     const lower = isHeaders ? name : name.toLowerCase(); // Headers already lower-cases names.
-    switch (lower) {
-      case "content-length":
-        if (DIGITS.test(value)) scan.contentLength = value;
-        continue; // never written as given: see the file comment
-      case "transfer-encoding":
-        continue; // weft alone decides chunking (RFC 9112 §6.1)
-      case "connection":
-        readConnection(scan, value);
-        continue;
-      case "set-cookie":
-        if (splitCookies) continue; // written below from getSetCookie()
-        break;
-      case "date":
-        scan.hasDate = true;
-        break;
-    }
+    if (splitCookies && lower === "set-cookie") continue; // written below from getSetCookie()
+    if (!noteField(scan, lower, value)) continue;
     scan.lines += name + ": " + value + CRLF;
   }
   if (splitCookies) {
@@ -204,7 +224,7 @@ function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
   }
   const minor = input.requestVersionMinor;
   const framing = decideFraming(status, input.requestMethod, minor, bodyLength);
-  const scan = scanFields(input.headers);
+  const scan = input.flatFields != null ? scanFlatFields(input.flatFields) : scanFields(input.headers);
   let head = STATUS_LINES[status]! + scan.lines;
   const interim = status < 200;
 

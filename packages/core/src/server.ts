@@ -17,6 +17,7 @@ import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOp
 import type { ConnectionEvents, Listener, Transport } from "./ports.ts";
 import type { FetchHandler, PoolStats, RuntimePorts, Server, ServeOptions } from "./types.ts";
 import { createPool } from "./pool/pool.ts";
+import { installWeftResponse } from "./weft-response.ts";
 
 const DEFAULT_HOSTNAME = "127.0.0.1";
 const DEFAULT_PORT = 0;
@@ -82,6 +83,7 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
   const connectionOptions = resolveConnectionOptions(options.connection);
   const pool = resolvePoolOptions(options.pool);
   const timeouts = resolveTimeouts(options.timeouts);
+  if (options.fastResponse !== false) installWeftResponse();
   const handler = await resolveHandler(options, ports);
 
   const connections = new Set<Connection>();

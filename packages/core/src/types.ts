@@ -60,6 +60,11 @@ export interface ServeOptions {
   handleSignals?: boolean;
   /** Called once per completed response. */
   onLog?: (entry: AccessLogEntry) => void;
+  /** Install weft's lighter `Response` class as the global `Response` (weft-response.ts): a response
+   * made from a string or bytes is then written without a stream (on Node, `new Response()` itself is
+   * several times cheaper). `instanceof Response` still holds for every Response. Default true; false
+   * leaves the global alone. The pool's workers always install it. */
+  fastResponse?: boolean;
   /** Verbose pool logging (which worker took each job, each worker as it stops). */
   onPoolLog?: (line: string) => void;
 }

@@ -1,0 +1,289 @@
+// A `Response` that remembers what it was made from, so the connection can write it without streams.
+//
+// A web Response hides its body behind a ReadableStream: to send `new Response("hello")` a server must
+// read that stream, and on Node the Response constructor alone costs ~15-19 µs (undici builds the stream
+// eagerly), more than node:http spends on a whole request. The runtimes' own servers read their
+// Response's internal slots; weft cannot. So, as @hono/node-server does, weft installs a lighter class as
+// the global `Response` when a server starts (`ServeOptions.fastResponse`, default true):
+// - `new Response(body, init)` with a string, bytes (ArrayBuffer or a view) or no body keeps the body, the
+//   status and the field lines as given, after the same checks the Fetch standard makes (RangeError for a
+//   status outside 200..599, TypeError for a bad field name or value, a bad statusText, or a body on a
+//   null-body status). The connection writes such a response straight from those parts (`simpleParts`).
+// - Any other body (a stream, Blob, FormData, URLSearchParams) is handed to the runtime's own Response at
+//   once ("the native response"); every getter and method then forwards to it.
+// - A simple response builds its native response on first use of anything that needs one (`body`,
+//   `clone()`, `blob()`, `formData()`, …). `status`, `statusText`, `ok`, `headers`, `type`, `url`,
+//   `redirected`, `text()`, `arrayBuffer()`, `bytes()`, `json()` are answered without it.
+// - `x instanceof Response` is true for these and for every native Response (fetch() results,
+//   `Response.json()`); the static methods are the runtime's own (they return native responses, which
+//   the connection reads the ordinary way).
+// Known difference: a runtime API that reads a Response's internal slots (`caches.put`, handing it to
+// Deno.serve or Bun.serve in the same process) needs a native one: `response.clone()` is native.
+
+/** The runtime's own Response class, captured before weft replaces the global. */
+const NativeResponse: typeof Response = globalThis.Response;
+
+const MIN_STATUS = 200;
+const MAX_STATUS = 599;
+const DEFAULT_STATUS = 200;
+/** Fetch standard "null body status": a Response with one of these may not have a body. */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+const CONTENT_TYPE = "content-type";
+/** What the Response constructor sets for a string body without a Content-Type (Fetch standard). */
+const TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8";
+// RFC 9110 §5.6.2 token; the Fetch standard's header name.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Fetch standard: a header value has no NUL, CR or LF (and no leading/trailing HTTP whitespace, which is
+// trimmed), and as a ByteString no character above U+00FF. Other control characters are the response
+// writer's to refuse (a 500, never written).
+const FORBIDDEN_VALUE_CHAR = /[\0\r\n\u0100-\uffff]/;
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const HAS_EDGE_WHITESPACE = /^[\t\n\r ]|[\t\n\r ]$/;
+// RFC 9112 §4 reason-phrase: HTAB / SP / VCHAR / obs-text.
+const BAD_REASON_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+const BODY_UNUSABLE = "weft: the response body was already read (Body is unusable)";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+type SimpleBody = string | Uint8Array | null;
+
+/** What the connection needs to write a simple response. `fields` are flat [name, value, name, value…]
+ * with lowercase names, already checked as the Fetch standard checks them; `headers` is set instead when
+ * the handler used (and may have changed) `response.headers`. */
+export interface SimpleParts {
+  status: number;
+  fields: readonly string[] | null;
+  headers: Headers | null;
+  body: SimpleBody;
+}
+
+function bodyIsSimple(body: unknown): boolean {
+  return body === undefined || body === null || typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+}
+
+/** A copy of the bytes (the Fetch standard's "extract a body" copies a BufferSource). */
+function copyBytes(body: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
+}
+
+function checkedValue(name: string, value: unknown): string {
+  let text = String(value);
+  if (HAS_EDGE_WHITESPACE.test(text)) text = text.replace(HTTP_WHITESPACE, "");
+  if (FORBIDDEN_VALUE_CHAR.test(text)) throw new TypeError(`Headers: invalid value for field ${JSON.stringify(name.slice(0, 64))}`);
+  return text;
+}
+
+function checkedName(name: string): string {
+  if (!TOKEN.test(name)) throw new TypeError(`Headers: invalid field name ${JSON.stringify(String(name).slice(0, 64))}`);
+  return name.toLowerCase();
+}
+
+/** Field lines of a HeadersInit that is not a Headers: a record or a sequence of pairs. */
+function flatFields(init: Record<string, string> | Iterable<readonly [string, string]>): string[] {
+  const out: string[] = [];
+  if (typeof (init as Iterable<unknown>)[Symbol.iterator] === "function") {
+    for (const pair of init as Iterable<readonly [string, string]>) {
+      if (pair.length !== 2) throw new TypeError("Headers: a field pair must have exactly two items");
+      const name = checkedName(String(pair[0]));
+      out.push(name, checkedValue(name, pair[1]));
+    }
+    return out;
+  }
+  for (const key of Object.keys(init)) {
+    const name = checkedName(key);
+    out.push(name, checkedValue(name, (init as Record<string, string>)[key]));
+  }
+  return out;
+}
+
+function hasField(fields: readonly string[], name: string): boolean {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return true;
+  return false;
+}
+
+function pairsOf(fields: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
+  return pairs;
+}
+
+let nativeOf: (response: WeftResponse) => Response;
+let partsOf: (response: WeftResponse) => SimpleParts | null;
+
+export class WeftResponse {
+  /** Set for a response handed to the runtime at once (not simple), or built on first need. */
+  #native: Response | null = null;
+  #simple = false;
+  #status = DEFAULT_STATUS;
+  #statusText = "";
+  #fields: string[] | null = null;
+  #headers: Headers | null = null;
+  #body: SimpleBody = null;
+  #used = false;
+
+  constructor(body?: BodyInit | null, init?: ResponseInit) {
+    if (!bodyIsSimple(body)) {
+      this.#native = new NativeResponse(body, init);
+      return;
+    }
+    const status = init?.status === undefined ? DEFAULT_STATUS : Number(init.status);
+    if (!Number.isInteger(status) || status < MIN_STATUS || status > MAX_STATUS) {
+      throw new RangeError(`Response: status ${String(init?.status).slice(0, 16)} is outside 200..599`);
+    }
+    const statusText = init?.statusText === undefined ? "" : String(init.statusText);
+    if (BAD_REASON_CHAR.test(statusText)) throw new TypeError("Response: invalid statusText");
+    const hasBody = body !== undefined && body !== null;
+    if (hasBody && NULL_BODY_STATUS.has(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
+    const headers = init?.headers;
+    if (headers instanceof Headers) this.#headers = new Headers(headers);
+    else this.#fields = headers === undefined || headers === null ? [] : flatFields(headers as Record<string, string>);
+    if (typeof body === "string") {
+      if (this.#headers !== null) {
+        if (!this.#headers.has(CONTENT_TYPE)) this.#headers.set(CONTENT_TYPE, TEXT_CONTENT_TYPE);
+      } else if (!hasField(this.#fields!, CONTENT_TYPE)) {
+        this.#fields!.push(CONTENT_TYPE, TEXT_CONTENT_TYPE);
+      }
+      this.#body = body;
+    } else if (hasBody) {
+      this.#body = copyBytes(body as ArrayBuffer | ArrayBufferView);
+    }
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#simple = true;
+  }
+
+  get status(): number {
+    return this.#native !== null ? this.#native.status : this.#status;
+  }
+
+  get statusText(): string {
+    return this.#native !== null ? this.#native.statusText : this.#statusText;
+  }
+
+  get ok(): boolean {
+    const status = this.status;
+    return status >= 200 && status <= 299;
+  }
+
+  get headers(): Headers {
+    if (this.#headers !== null) return this.#headers;
+    if (this.#native !== null) return (this.#headers = this.#native.headers);
+    this.#headers = new Headers(pairsOf(this.#fields!));
+    this.#fields = null;
+    return this.#headers;
+  }
+
+  get type(): ResponseType {
+    return this.#native !== null ? this.#native.type : "default";
+  }
+
+  get url(): string {
+    return this.#native !== null ? this.#native.url : "";
+  }
+
+  get redirected(): boolean {
+    return this.#native !== null ? this.#native.redirected : false;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#native === null && this.#body === null && !this.#used) return null;
+    return nativeOf(this).body as ReadableStream<Uint8Array> | null;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#native !== null ? this.#native.bodyUsed : this.#used;
+  }
+
+  bytes(): Promise<Uint8Array> {
+    if (this.#native !== null) return this.#native.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+    if (this.#used) return Promise.reject(new TypeError(BODY_UNUSABLE));
+    this.#used = true;
+    const body = this.#body;
+    return Promise.resolve(body === null ? new Uint8Array(0) : typeof body === "string" ? encoder.encode(body) : body.slice());
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.bytes().then((bytes) => bytes.buffer as ArrayBuffer);
+  }
+
+  text(): Promise<string> {
+    if (this.#native === null && !this.#used && typeof this.#body === "string") {
+      this.#used = true;
+      return Promise.resolve(this.#body);
+    }
+    return this.bytes().then((bytes) => decoder.decode(bytes));
+  }
+
+  json(): Promise<unknown> {
+    return this.text().then((text) => JSON.parse(text));
+  }
+
+  /** True for WeftResponses and for the runtime's own Responses (so `x instanceof Response` keeps working
+   * for fetch() results once this class is the global); subclasses keep the ordinary check. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this === WeftResponse) return value instanceof NativeResponse;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  static {
+    nativeOf = (response) => {
+      if (response.#native !== null) return response.#native;
+      const body = response.#used ? null : response.#body;
+      const headers = response.#headers ?? pairsOf(response.#fields!);
+      response.#native = new NativeResponse(body as BodyInit | null, { status: response.#status, statusText: response.#statusText, headers });
+      return response.#native;
+    };
+    partsOf = (response) => {
+      if (!(#native in response)) return null; // a native Response (instanceof says yes to those too)
+      if (response.#native !== null || !response.#simple || response.#used) return null;
+      return { status: response.#status, fields: response.#fields, headers: response.#headers, body: response.#body };
+    };
+  }
+}
+
+// Every other member of the runtime's Response.prototype is forwarded to the native response.
+for (const key of Reflect.ownKeys(NativeResponse.prototype)) {
+  if (key === "constructor" || Object.prototype.hasOwnProperty.call(WeftResponse.prototype, key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(NativeResponse.prototype, key)!;
+  if (typeof descriptor.get === "function") {
+    Object.defineProperty(WeftResponse.prototype, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable,
+      get(this: WeftResponse) {
+        return (nativeOf(this) as unknown as Record<PropertyKey, unknown>)[key];
+      },
+    });
+  } else if (typeof descriptor.value === "function") {
+    Object.defineProperty(WeftResponse.prototype, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable,
+      writable: true,
+      value(this: WeftResponse, ...args: unknown[]) {
+        const native = nativeOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return native[key]!(...args);
+      },
+    });
+  }
+}
+Object.setPrototypeOf(WeftResponse.prototype, NativeResponse.prototype);
+// Statics (Response.json, Response.redirect, Response.error) are the runtime's own.
+Object.setPrototypeOf(WeftResponse, NativeResponse);
+Object.defineProperty(WeftResponse, "name", { value: "Response" });
+
+/** The parts of a simple, unread WeftResponse; null for anything else (read it the ordinary way). */
+export function simpleParts(response: Response): SimpleParts | null {
+  return partsOf(response as unknown as WeftResponse);
+}
+
+/** Make WeftResponse the global `Response` (idempotent). Code that captured `Response` earlier keeps
+ * the native class, whose instances weft reads the ordinary way. */
+export function installWeftResponse(): void {
+  if (globalThis.Response !== (WeftResponse as unknown as typeof Response)) {
+    (globalThis as { Response: unknown }).Response = WeftResponse;
+  }
+}
+
+/** The runtime's own Response class. */
+export { NativeResponse };
