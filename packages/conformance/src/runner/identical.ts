@@ -2,7 +2,7 @@
 // writes every byte, the adapters only move them. The Date value is the one field allowed to differ.
 
 import { RawConnection } from "../client.ts";
-import { chunk, chunkedRequest, get, head, HOST, withBody } from "../cases/helpers.ts";
+import { chunk, chunkedRequest, CRLF, get, head, HOST, withBody } from "../cases/helpers.ts";
 import type { WeftServerId } from "../servers.ts";
 import type { IdenticalRow } from "./report.ts";
 
@@ -36,6 +36,11 @@ export const REPRESENTATIVES: readonly Representative[] = [
   { name: "414", raw: get("/" + "a".repeat(5000)) },
   { name: "431", raw: get("/", `X-Big: ${"b".repeat(8000)}`) },
   { name: "505", raw: head("GET / HTTP/2.0", `Host: ${HOST}`) },
+  { name: "400 bad chunk size", raw: chunkedRequest("/len", `zz${CRLF}hello${CRLF}0${CRLF}${CRLF}`) },
+  { name: "501 unknown transfer coding", raw: head("POST /echo HTTP/1.1", `Host: ${HOST}`, "Transfer-Encoding: gzip, chunked") + chunk("abc") },
+  { name: "501 CONNECT", raw: head("CONNECT example.com:443 HTTP/1.1", "Host: example.com:443") },
+  // An unfinished head: the fixture's headersTimeout answers 408 (about a second, all three at once).
+  { name: "408 head timeout", raw: `GET / HTTP/1.1${CRLF}Host: ${HOST}${CRLF}` },
 ];
 
 /** Prefix of the text standing in for a response that could not be read. */
