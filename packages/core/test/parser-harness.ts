@@ -64,25 +64,43 @@ export function summarize(head: RequestHead): HeadSummary {
   };
 }
 
+/** Bound on parser events per fed byte (and per chunk) in `run`: head, body piece, end. */
+const EVENTS_PER_BYTE = 3;
+/** Events finish() may add on its own (an error). */
+const EVENTS_AT_FINISH = 1;
+
 /** Feed `chunks` in order, then finish(). Checks the protocol on the way: events in order, feed()
  * consuming everything (nobody pauses here), no event after an error. */
 export function run(chunks: Uint8Array[], options?: ParserOptions): Outcome {
   const out: Outcome = { messages: [], error: null };
   let current: Message | null = null;
+  // Issue 2: the parser must never loop. A loop that keeps firing callbacks is stopped here: the throw
+  // propagates out of feed() and fails the test instead of hanging it. Every onHead and onBody consumes
+  // bytes of its own and every onEnd closes a message that did, so an honest parser stays far below a
+  // few events per byte and per chunk.
+  const totalBytes = chunks.reduce((n, c) => n + c.length, 0);
+  const maxEvents = EVENTS_PER_BYTE * (totalBytes + chunks.length) + EVENTS_AT_FINISH;
+  let events = 0;
+  const count = (): void => {
+    if (++events > maxEvents) throw new Error(`parser looped: over ${maxEvents} events for ${totalBytes} bytes`);
+  };
   const parser = createParser(
     {
       onHead(head) {
+        count();
         assert.equal(out.error, null, "onHead after onError");
         assert.ok(current === null || current.ended, "onHead before the previous onEnd");
         current = { head: summarize(head), body: "", trailers: null, ended: false };
         out.messages.push(current);
       },
       onBody(chunk) {
+        count();
         assert.ok(current !== null && !current.ended, "onBody outside a message");
         assert.ok(chunk.length > 0, "empty onBody");
         current.body += text(chunk);
       },
       onEnd(trailers) {
+        count();
         assert.ok(current !== null && !current.ended, "onEnd outside a message");
         current.ended = true;
         current.trailers = trailers === null ? null : pairs(trailers);
