@@ -7,17 +7,23 @@ import { serve } from "../src/index.ts";
 
 type Server = Awaited<ReturnType<typeof serve>>;
 
-/** Known gap (Bun 1.4.5): `new Response("text")` has no Content-Type in its headers on Bun (the Fetch
- * standard puts `text/plain;charset=UTF-8` there; Bun.serve adds it only when sending), and Hono's
- * `c.text()` relies on it, so weft on Bun sends that response without Content-Type. */
-const STRING_BODY_HAS_CONTENT_TYPE = !("Bun" in globalThis);
+/** Known gap (Bun 1.4.5), on the pool only: Bun's own `new Response("text")` has no Content-Type in its
+ * headers (the Fetch standard puts `text/plain;charset=UTF-8` there; Bun.serve adds it only when
+ * sending), and Hono's `c.text()` relies on it. Inline, the handler builds weft's Response (installed as
+ * the global by serve(), see core's weft-response.ts), which sets it; pool workers keep Bun's own class,
+ * so there the response goes out without Content-Type. Checked both ways. */
+const POOL_STRING_BODY_LACKS_CONTENT_TYPE = "Bun" in globalThis;
 
-async function suite(server: Server) {
+async function suite(server: Server, mode: "inline" | "pool") {
   const base = `http://127.0.0.1:${server.port}`;
 
   const hello = await fetch(`${base}/`);
   assert.equal(hello.status, 200);
-  if (STRING_BODY_HAS_CONTENT_TYPE) assert.match(hello.headers.get("content-type")!, /^text\/plain;\s?charset=UTF-8$/i);
+  if (mode === "pool" && POOL_STRING_BODY_LACKS_CONTENT_TYPE) {
+    assert.equal(hello.headers.get("content-type"), null, "Bun's Response now has a Content-Type on the pool: drop this known gap");
+  } else {
+    assert.match(hello.headers.get("content-type") ?? "", /^text\/plain;\s?charset=UTF-8$/i);
+  }
   assert.equal(await hello.text(), "Hello Hono!");
 
   // route params and query
@@ -70,7 +76,7 @@ async function suite(server: Server) {
 test("an unchanged Hono app runs inline (serve({ fetch: app.fetch }))", async () => {
   const server = await serve({ port: 0, fetch: app.fetch });
   try {
-    await suite(server);
+    await suite(server, "inline");
   } finally {
     await server.close();
   }
@@ -79,7 +85,7 @@ test("an unchanged Hono app runs inline (serve({ fetch: app.fetch }))", async ()
 test("the same Hono app runs on the worker pool (module mode, 2 workers)", async () => {
   const server = await serve({ port: 0, module: new URL("./fixtures/hono-app.ts", import.meta.url), workers: 2 });
   try {
-    await suite(server);
+    await suite(server, "pool");
     assert.ok(server.stats().completed >= 10, `pool completed ${server.stats().completed} jobs`);
   } finally {
     await server.close();
