@@ -111,9 +111,20 @@ const INTERNAL_ERROR_HEADERS: [string, string][] = [["content-type", "text/plain
 const NO_FIELDS: [string, string][] = [];
 const textEncoder = new TextEncoder();
 
+/** The last string body encoded, and its bytes: apps answer the same text again and again, and a string
+ * cannot change, so equal text means equal bytes (the bytes are only ever copied into the output). */
+let lastBodyText = "";
+let lastBodyBytes: Uint8Array | null = null;
+
 /** A simple response's body as bytes (null: empty). */
 function bodyBytes(body: SimpleParts["body"]): Uint8Array | null {
-  return typeof body === "string" ? (body === "" ? null : textEncoder.encode(body)) : body;
+  if (typeof body !== "string") return body;
+  if (body === "") return null;
+  if (body !== lastBodyText || lastBodyBytes === null) {
+    lastBodyBytes = textEncoder.encode(body);
+    lastBodyText = body;
+  }
+  return lastBodyBytes;
 }
 const HTTP_10 = "HTTP/1.0";
 const HTTP_11 = "HTTP/1.1";
