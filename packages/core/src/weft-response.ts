@@ -103,7 +103,8 @@ function hasField(fields: readonly string[], name: string): boolean {
   return false;
 }
 
-function pairsOf(fields: readonly string[]): [string, string][] {
+/** Flat [name, value, …] fields as pairs. */
+export function pairsOf(fields: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
   return pairs;

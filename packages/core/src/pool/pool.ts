@@ -31,6 +31,7 @@ import {
   type WorkerStartData,
 } from "./protocol.ts";
 import { pickWorker } from "./schedule.ts";
+import { requestFieldPairs } from "../request.ts";
 import {
   absoluteUrl,
   type Incarnation,
@@ -457,7 +458,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
             id,
             method: request.method,
             url: request.url,
-            headers: [...request.headers],
+            headers: requestFieldPairs(request) as [string, string][],
             info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
             body: request.body !== null,
           },

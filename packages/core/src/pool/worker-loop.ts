@@ -11,6 +11,8 @@ import type { WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { tryStart } from "./claims.ts";
+import { WeftRequest } from "../request.ts";
+import { installWeftResponse, pairsOf, simpleParts } from "../weft-response.ts";
 import {
   type FromWorker,
   IN_MEMORY_TICKS,
@@ -24,6 +26,7 @@ import {
 } from "./protocol.ts";
 
 const v = PROTOCOL_VERSION;
+const textEncoder = new TextEncoder();
 
 /** What a worker keeps for one running job. */
 interface RunningJob {
@@ -79,6 +82,20 @@ async function readEarly(reader: ReadableStreamDefaultReader<Uint8Array>, maxChu
   return { chunks, done: false, pending: null };
 }
 
+/** A Headers' fields as pairs for the "head" message. Headers.forEach joins Set-Cookie values with ", ",
+ * which breaks cookies: they are sent one by one. */
+function headerPairs(source: Headers): [string, string][] {
+  const headers: [string, string][] = [];
+  source.forEach((value, name) => headers.push([name, value]));
+  const cookies = typeof source.getSetCookie === "function" ? source.getSetCookie() : [];
+  if (cookies.length > 1) {
+    const others = headers.filter(([name]) => name !== "set-cookie");
+    headers.length = 0;
+    headers.push(...others, ...cookies.map((c): [string, string] => ["set-cookie", c]));
+  }
+  return headers;
+}
+
 /** One transferable buffer holding all of `chunks`. */
 function concat(chunks: Uint8Array[]): ArrayBuffer {
   if (chunks.length === 1) return transferable(chunks[0]!);
@@ -114,6 +131,8 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     return;
   }
   const handler = fetchHandler;
+  // Handlers' `new Response(text)` is then written without a stream (weft-response.ts), here as on main.
+  installWeftResponse();
 
   const jobs = new Map<number, RunningJob>();
   /** Jobs sent ahead (lookahead) while `concurrency` jobs run here: started in order as slots free up,
@@ -161,29 +180,32 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     }
     let response: Response;
     try {
-      // `duplex: "half"` is required by the fetch spec for a streaming request body.
-      const request = new Request(message.url, {
-        method: message.method,
-        headers: message.headers,
-        body,
-        duplex: "half",
-      } as RequestInit);
-      response = await handler(request, message.info as ServeInfo);
+      // The same lazy Request handlers get inline (request.ts); main has checked its URL.
+      const request = new WeftRequest(message.method, message.url, message.headers, body) as unknown as Request;
+      const result = handler(request, message.info as ServeInfo);
+      response = result instanceof Response ? result : await result;
       if (!(response instanceof Response)) throw new TypeError("handler did not return a Response");
     } catch (error) {
       post({ v, t: "error", id, message: describe(error) });
       finish(id);
       return;
     }
-    const headers: [string, string][] = [];
-    response.headers.forEach((value, name) => headers.push([name, value]));
-    // Headers.forEach joins Set-Cookie values with ", ", which breaks cookies: send them one by one.
-    const cookies = typeof response.headers.getSetCookie === "function" ? response.headers.getSetCookie() : [];
-    if (cookies.length > 1) {
-      const others = headers.filter(([name]) => name !== "set-cookie");
-      headers.length = 0;
-      headers.push(...others, ...cookies.map((c): [string, string] => ["set-cookie", c]));
+    const simple = simpleParts(response);
+    if (simple !== null && (simple.body === null || simple.body.length <= INLINE_BODY_MAX_BYTES)) {
+      // A simple response (weft-response.ts): its fields and bytes as given, in the one "head" message.
+      const headers = simple.headers !== null ? headerPairs(simple.headers) : pairsOf(simple.fields!);
+      const head = { v, t: "head", id, status: response.status, statusText: response.statusText, headers } as const;
+      if (simple.body === null) {
+        post({ ...head, body: false });
+        post({ v, t: "res-end", id });
+      } else {
+        const bytes = typeof simple.body === "string" ? transferable(textEncoder.encode(simple.body)) : transferable(simple.body);
+        post({ ...head, body: true, bytes }, [bytes]);
+      }
+      finish(id);
+      return;
     }
+    const headers = headerPairs(response.headers);
     const head = { v, t: "head", id, status: response.status, statusText: response.statusText, headers } as const;
     if (response.body === null) {
       post({ ...head, body: false });
