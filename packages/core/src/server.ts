@@ -47,6 +47,11 @@ export async function resolveHandler(options: ServeOptions, ports: RuntimePorts)
   if (options.module !== undefined) {
     const url = options.module instanceof URL ? options.module.href : String(options.module);
     const workers = options.workers ?? resolvePoolOptions(options.pool).workers;
+    // As the seed's ThreadPool::new asserts a size > 0: a size that is not a count is refused, never
+    // quietly read as "inline".
+    if (!Number.isInteger(workers) || workers < 0) {
+      throw new RangeError(`weft: workers must be an integer >= 0 (0 runs the module inline), got ${String(workers).slice(0, 16)}`);
+    }
     if (workers >= 1) {
       const onLog = options.onPoolLog;
       const pool = createPool({ module: url, pool: { ...options.pool, workers }, onLog }, ports.spawnWorker);

@@ -166,3 +166,10 @@ test("resolveHandler: fetch inline; module imported through the port and its def
   assert.equal(await (await fromModule.fetch(new Request("http://x/"), { remoteAddr: { transport: "tcp", hostname: "", port: 0 } })).text(), "from module");
   await assert.rejects(resolveHandler({}, ports), TypeError);
 });
+
+test("resolveHandler: a pool size that is not an integer >= 0 is refused, never run inline", async () => {
+  const { ports } = fakePorts();
+  for (const workers of [-1, 0.5, Number.NaN, Infinity]) {
+    await assert.rejects(resolveHandler({ module: "file:///app.ts", workers }, ports), RangeError, `workers: ${workers}`);
+  }
+});
