@@ -96,8 +96,32 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return out;
 }
 
-/** The native Request behind a WeftRequest, and its field lines (both set in the class's static block). */
-let nativeOf: (request: WeftRequest) => Request;
+/**
+ * The body a native Request gets when the wire body is already gone (read here, or its stream locked by
+ * the handler): an empty stream that `spend` then disturbs, so the native request answers `bodyUsed`,
+ * `clone()`, `formData()` and `blob()` as the Fetch standard says for a used body instead of as if the
+ * request never had one.
+ */
+function spentBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+}
+
+function spend(native: Request): void {
+  // read() marks the stream disturbed at once; its result (end of stream) does not matter.
+  void native.body!.getReader().read();
+}
+
+/** Make `target` hold exactly the field lines of `source` (Set-Cookie lines stay apart when iterated). */
+function copyHeaders(target: Headers, source: Headers): void {
+  for (const name of [...target.keys()]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
+}
+
+/**
+ * The native Request behind a WeftRequest, and its field lines (both set in the class's static block).
+ * `forMethod`: a forwarded method is about to run (`clone()`, `formData()`, `blob()` read the fields).
+ */
+let nativeOf: (request: WeftRequest, forMethod: boolean) => Request;
 let ownFieldPairs: (request: WeftRequest) => FieldPairs;
 
 /**
@@ -140,7 +164,7 @@ export class WeftRequest {
   }
 
   get bodyUsed(): boolean {
-    return this.#native !== null ? this.#native.bodyUsed : this.#used;
+    return this.#used || (this.#native !== null && this.#native.bodyUsed);
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
@@ -150,10 +174,13 @@ export class WeftRequest {
   }
 
   bytes(): Promise<Uint8Array> {
+    if (this.#used) return Promise.reject(new TypeError(BODY_UNUSABLE));
     if (this.#native !== null) return this.#native.arrayBuffer().then((buffer) => new Uint8Array(buffer));
-    if (this.#used || this.#body?.locked === true) return Promise.reject(new TypeError(BODY_UNUSABLE));
+    // Fetch standard: a null body is never "used"; every read gives zero bytes.
+    if (this.#body === null) return Promise.resolve(new Uint8Array(0));
+    if (this.#body.locked) return Promise.reject(new TypeError(BODY_UNUSABLE));
     this.#used = true;
-    return this.#body === null ? Promise.resolve(new Uint8Array(0)) : readAll(this.#body);
+    return readAll(this.#body);
   }
 
   text(): Promise<string> {
@@ -170,15 +197,24 @@ export class WeftRequest {
   }
 
   static {
-    nativeOf = (request) => {
-      if (request.#native !== null) return request.#native;
+    nativeOf = (request, forMethod) => {
+      const native = request.#native;
+      if (native !== null) {
+        // The handler's Headers (built before the native request) stay the ones `headers` returns; a
+        // change made to them since must reach what clone(), formData() and blob() read.
+        if (forMethod && request.#headers !== null && request.#headers !== native.headers) copyHeaders(native.headers, request.#headers);
+        return native;
+      }
       const init: RequestInit & { duplex?: "half" } = { method: request.#method, headers: request.#headers ?? (fieldPairs(request.#fields) as [string, string][]) };
-      if (request.#body !== null && !request.#used) {
-        init.body = request.#body;
+      const body = request.#body;
+      const spent = body !== null && (request.#used || body.locked);
+      if (body !== null) {
+        init.body = spent ? spentBody() : body;
         // Fetch standard: a stream body needs `duplex: "half"` (the request is sent before the response).
         init.duplex = "half";
       }
       request.#native = new NativeRequest(request.#url, init);
+      if (spent) spend(request.#native);
       return request.#native;
     };
     // Headers already built may have been changed by the handler: then they are the truth.
@@ -211,7 +247,7 @@ for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
       configurable: true,
       enumerable: descriptor.enumerable,
       get(this: WeftRequest) {
-        return (nativeOf(this) as unknown as Record<PropertyKey, unknown>)[key];
+        return (nativeOf(this, false) as unknown as Record<PropertyKey, unknown>)[key];
       },
     });
   } else if (typeof descriptor.value === "function") {
@@ -220,7 +256,7 @@ for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
       enumerable: descriptor.enumerable,
       writable: true,
       value(this: WeftRequest, ...args: unknown[]) {
-        const native = nativeOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        const native = nativeOf(this, true) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
         return native[key]!(...args);
       },
     });
