@@ -23,6 +23,8 @@
 /** The runtime's own Response class, captured before weft replaces the global. */
 const NativeResponse: typeof Response = globalThis.Response;
 
+/** WebIDL `unsigned short` (ResponseInit.status): a number is truncated and taken modulo 2^16. */
+const UNSIGNED_SHORT_RANGE = 0x10000;
 const MIN_STATUS = 200;
 const MAX_STATUS = 599;
 const DEFAULT_STATUS = 200;
@@ -60,6 +62,21 @@ export interface SimpleParts {
 
 function bodyIsSimple(body: unknown): boolean {
   return body === undefined || body === null || typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+}
+
+/** WebIDL's conversion to `unsigned short` (no [EnforceRange]), as the native constructor applies it to
+ * `status`: `200.5` is 200, `"201"` is 201, NaN is 0 (then refused as outside 200..599). */
+function unsignedShort(value: unknown): number {
+  const number = Number(value);
+  if (!Number.isFinite(number)) return 0;
+  const integer = Math.trunc(number) % UNSIGNED_SHORT_RANGE;
+  return integer < 0 ? integer + UNSIGNED_SHORT_RANGE : integer;
+}
+
+/** Make `target` hold exactly the field lines of `source` (Set-Cookie lines stay apart when iterated). */
+function copyHeaders(target: Headers, source: Headers): void {
+  for (const name of [...target.keys()]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
 }
 
 /** A copy of the bytes (the Fetch standard's "extract a body" copies a BufferSource). */
@@ -110,7 +127,8 @@ export function pairsOf(fields: readonly string[]): [string, string][] {
   return pairs;
 }
 
-let nativeOf: (response: WeftResponse) => Response;
+/** `forMethod`: a forwarded method is about to run (`clone()`, `formData()`, `blob()` read the fields). */
+let nativeOf: (response: WeftResponse, forMethod: boolean) => Response;
 let partsOf: (response: WeftResponse) => SimpleParts | null;
 
 export class WeftResponse {
@@ -129,8 +147,8 @@ export class WeftResponse {
       this.#native = new NativeResponse(body, init);
       return;
     }
-    const status = init?.status === undefined ? DEFAULT_STATUS : Number(init.status);
-    if (!Number.isInteger(status) || status < MIN_STATUS || status > MAX_STATUS) {
+    const status = init?.status === undefined ? DEFAULT_STATUS : unsignedShort(init.status);
+    if (status < MIN_STATUS || status > MAX_STATUS) {
       throw new RangeError(`Response: status ${String(init?.status).slice(0, 16)} is outside 200..599`);
     }
     const statusText = init?.statusText === undefined ? "" : String(init.statusText);
@@ -189,20 +207,22 @@ export class WeftResponse {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.#native === null && this.#body === null && !this.#used) return null;
-    return nativeOf(this).body as ReadableStream<Uint8Array> | null;
+    if (this.#native === null && this.#body === null) return null;
+    return nativeOf(this, false).body as ReadableStream<Uint8Array> | null;
   }
 
   get bodyUsed(): boolean {
-    return this.#native !== null ? this.#native.bodyUsed : this.#used;
+    return this.#used || (this.#native !== null && this.#native.bodyUsed);
   }
 
   bytes(): Promise<Uint8Array> {
-    if (this.#native !== null) return this.#native.arrayBuffer().then((buffer) => new Uint8Array(buffer));
     if (this.#used) return Promise.reject(new TypeError(BODY_UNUSABLE));
-    this.#used = true;
+    if (this.#native !== null) return this.#native.arrayBuffer().then((buffer) => new Uint8Array(buffer));
     const body = this.#body;
-    return Promise.resolve(body === null ? new Uint8Array(0) : typeof body === "string" ? encoder.encode(body) : body.slice());
+    // Fetch standard: a null body is never "used"; every read gives zero bytes.
+    if (body === null) return Promise.resolve(new Uint8Array(0));
+    this.#used = true;
+    return Promise.resolve(typeof body === "string" ? encoder.encode(body) : body.slice());
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
@@ -229,12 +249,22 @@ export class WeftResponse {
   }
 
   static {
-    nativeOf = (response) => {
-      if (response.#native !== null) return response.#native;
-      const body = response.#used ? null : response.#body;
+    nativeOf = (response, forMethod) => {
+      const native = response.#native;
+      if (native !== null) {
+        // Headers handed out before the native response was built stay the ones `headers` returns; a
+        // change made to them since must reach what clone(), formData() and blob() read.
+        if (forMethod && response.#headers !== null && response.#headers !== native.headers) copyHeaders(native.headers, response.#headers);
+        return native;
+      }
       const headers = response.#headers ?? pairsOf(response.#fields!);
-      response.#native = new NativeResponse(body as BodyInit | null, { status: response.#status, statusText: response.#statusText, headers });
-      return response.#native;
+      const built = new NativeResponse(response.#body as BodyInit | null, { status: response.#status, statusText: response.#statusText, headers });
+      // A body already read here is read in the native response too (read() disturbs its stream at once),
+      // so `bodyUsed`, `clone()`, `blob()` and `formData()` answer as the Fetch standard says for a used
+      // body instead of as if there never was one.
+      if (response.#used) void built.body!.getReader().read();
+      response.#native = built;
+      return built;
     };
     partsOf = (response) => {
       if (!(#native in response)) return null; // a native Response (instanceof says yes to those too)
@@ -253,7 +283,7 @@ for (const key of Reflect.ownKeys(NativeResponse.prototype)) {
       configurable: true,
       enumerable: descriptor.enumerable,
       get(this: WeftResponse) {
-        return (nativeOf(this) as unknown as Record<PropertyKey, unknown>)[key];
+        return (nativeOf(this, false) as unknown as Record<PropertyKey, unknown>)[key];
       },
     });
   } else if (typeof descriptor.value === "function") {
@@ -262,7 +292,7 @@ for (const key of Reflect.ownKeys(NativeResponse.prototype)) {
       enumerable: descriptor.enumerable,
       writable: true,
       value(this: WeftResponse, ...args: unknown[]) {
-        const native = nativeOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        const native = nativeOf(this, true) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
         return native[key]!(...args);
       },
     });
