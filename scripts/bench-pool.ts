@@ -1,0 +1,54 @@
+// Worker-pool micro-benchmark (issue 4, issue 6): jobs per second and process CPU per job through
+// core's pool alone — no sockets, no parser — with the benchmark app's `GET /` (a 190-byte page) on 2
+// workers, for 1 job in flight (each job waits for the previous: the thread round trip) and for 50 (as
+// wrk's 50 connections do). What it shows: the cost of crossing threads twice per job, against which a
+// trivial handler run inline (`npm run bench:connection`) costs a few µs.
+// Run: `node --import tsx scripts/bench-pool.ts`, `npx deno run -A scripts/bench-pool.ts`,
+// `npx bun scripts/bench-pool.ts`. Bounded: a fixed number of jobs per case; prints and exits.
+import process from "node:process";
+import { createPool } from "../packages/core/src/pool/pool.ts";
+import type { SpawnWorker } from "../packages/core/src/ports.ts";
+import { buildRequest } from "../packages/core/src/request.ts";
+import { Fields } from "../packages/core/src/fields.ts";
+import { installWeftResponse } from "../packages/core/src/weft-response.ts";
+
+const JOBS = 40_000;
+const WORKERS = 2;
+const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
+// A computed specifier, so that typechecking with one runtime's types does not pull in the others.
+const adapter: string = `../packages/${runtime}/src/worker.ts`;
+const { spawnWorker } = (await import(adapter)) as { spawnWorker: SpawnWorker };
+
+installWeftResponse(); // as serve() does: the pool answers with Responses built on this thread
+const pool = createPool({ module: new URL("./bench/servers/app.ts", import.meta.url).href, pool: { workers: WORKERS } }, spawnWorker);
+await pool.ready;
+const head = { method: "GET", target: "/", targetForm: "origin" as const, fields: new Fields([["Host", "127.0.0.1:8080"], ["User-Agent", "wrk"]]) };
+const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
+
+async function bench(inFlight: number): Promise<void> {
+  let done = 0;
+  let sent = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const one = (): void => {
+      sent++;
+      pool.fetch(buildRequest(head, null, ""), info).then(async (response) => {
+        if (response.status !== 200) throw new Error(`status ${response.status}`);
+        await response.arrayBuffer();
+        if (++done === JOBS) resolve();
+        else if (sent < JOBS) one();
+      }).catch(reject);
+    };
+    for (let i = 0; i < inFlight; i++) one();
+  });
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  console.log(`${String(inFlight).padStart(2)} in flight: ${Math.round((JOBS / ms) * 1000).toLocaleString("en").padStart(7)} jobs/s, process CPU ${((used.user + used.system) / JOBS).toFixed(1).padStart(6)} µs/job`);
+}
+
+console.log(`weft pool on ${runtime}: ${WORKERS} workers, ${JOBS.toLocaleString("en")} jobs of GET / per case`);
+await bench(1);
+await bench(50);
+await pool.close();
+process.exit(0);
