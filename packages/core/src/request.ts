@@ -32,8 +32,6 @@ export interface RequestHeadLike {
 /** Field lines as [name, value] pairs, in order (the pool's job message carries these). */
 export type FieldPairs = readonly (readonly [string, string])[];
 
-/** Methods a web `Request` may not carry a body with (Fetch standard, "Request constructor" step 36). */
-const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 const HOST_FIELD = "host";
 const HTTP_SCHEME = "http://";
 const BODY_UNUSABLE = "weft: the request body was already read (Body is unusable)";
@@ -59,7 +57,8 @@ export function requestUrl(head: RequestHeadLike, fallbackHost: string): string 
 
 /** Whether a Request built for `method` carries the wire body (GET and HEAD cannot have one). */
 export function methodTakesBody(method: string): boolean {
-  return !BODYLESS_METHODS.has(method);
+  // GET and HEAD may not carry a body in a web Request (Fetch standard, "Request constructor" step 36).
+  return method !== "GET" && method !== "HEAD";
 }
 
 /**
