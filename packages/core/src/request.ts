@@ -18,6 +18,8 @@
 // `fetch(request)`, `caches.put`) need the native object: pass `request.clone()` (a native Request) or
 // copy the parts (`new Request(request.url, { method: request.method, headers: request.headers, … })`).
 
+import { forwardToNative } from "./facade.ts";
+import { concat } from "./response-body.ts";
 import type { Fields } from "./fields.ts";
 import type { ServeInfo } from "./types.ts";
 
@@ -85,14 +87,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     chunks.push(value);
     total += value.byteLength;
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concat(chunks, total) ?? new Uint8Array(0);
 }
 
 /**
@@ -238,30 +233,7 @@ export function requestFieldPairs(request: Request): FieldPairs {
 
 // Every other member of the runtime's Request.prototype (getters and methods) is forwarded to the native
 // request. Own members above win; `constructor` stays WeftRequest's.
-for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
-  if (key === "constructor" || Object.prototype.hasOwnProperty.call(WeftRequest.prototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!;
-  if (typeof descriptor.get === "function") {
-    Object.defineProperty(WeftRequest.prototype, key, {
-      configurable: true,
-      enumerable: descriptor.enumerable,
-      get(this: WeftRequest) {
-        return (nativeOf(this, false) as unknown as Record<PropertyKey, unknown>)[key];
-      },
-    });
-  } else if (typeof descriptor.value === "function") {
-    Object.defineProperty(WeftRequest.prototype, key, {
-      configurable: true,
-      enumerable: descriptor.enumerable,
-      writable: true,
-      value(this: WeftRequest, ...args: unknown[]) {
-        const native = nativeOf(this, true) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return native[key]!(...args);
-      },
-    });
-  }
-}
-Object.setPrototypeOf(WeftRequest.prototype, NativeRequest.prototype);
+forwardToNative(WeftRequest, NativeRequest, nativeOf);
 
 /** One `info` object per connection, shared by all its requests (Deno.serve's shape). */
 export function serveInfo(hostname: string, port: number): ServeInfo {

@@ -20,6 +20,8 @@
 // Known difference: a runtime API that reads a Response's internal slots (`caches.put`, handing it to
 // Deno.serve or Bun.serve in the same process) needs a native one: `response.clone()` is native.
 
+import { forwardToNative } from "./facade.ts";
+
 /** The runtime's own Response class, captured before weft replaces the global. */
 const NativeResponse: typeof Response = globalThis.Response;
 
@@ -275,30 +277,7 @@ export class WeftResponse {
 }
 
 // Every other member of the runtime's Response.prototype is forwarded to the native response.
-for (const key of Reflect.ownKeys(NativeResponse.prototype)) {
-  if (key === "constructor" || Object.prototype.hasOwnProperty.call(WeftResponse.prototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(NativeResponse.prototype, key)!;
-  if (typeof descriptor.get === "function") {
-    Object.defineProperty(WeftResponse.prototype, key, {
-      configurable: true,
-      enumerable: descriptor.enumerable,
-      get(this: WeftResponse) {
-        return (nativeOf(this, false) as unknown as Record<PropertyKey, unknown>)[key];
-      },
-    });
-  } else if (typeof descriptor.value === "function") {
-    Object.defineProperty(WeftResponse.prototype, key, {
-      configurable: true,
-      enumerable: descriptor.enumerable,
-      writable: true,
-      value(this: WeftResponse, ...args: unknown[]) {
-        const native = nativeOf(this, true) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return native[key]!(...args);
-      },
-    });
-  }
-}
-Object.setPrototypeOf(WeftResponse.prototype, NativeResponse.prototype);
+forwardToNative(WeftResponse, NativeResponse, nativeOf);
 // Statics (Response.json, Response.redirect, Response.error) are the runtime's own.
 Object.setPrototypeOf(WeftResponse, NativeResponse);
 Object.defineProperty(WeftResponse, "name", { value: "Response" });
