@@ -182,7 +182,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     private readonly config: ConnectionConfig,
   ) {
     this.info = serveInfo(transport.remoteAddress, transport.remotePort);
-    this.deadline = new Deadline(config.clock, () => this.expire());
+    this.deadline = new Deadline(config.clock, this.expire, this);
     this.parser = createParser(
       {
         onHead: (head) => this.onHead(head),
@@ -676,7 +676,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
   /** One socket write for everything queued. */
   private flush(): void {
     if (this.out.length === 0) return;
-    const data = this.out.length === 1 ? this.out[0]! : (concat(this.out, this.outBytes) as Uint8Array);
+    const data = this.out.length === 1 ? this.out[0]! : joined(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
     if (this.closed) return;
@@ -896,6 +896,19 @@ function byteLength(chunk?: Uint8Array): number {
 }
 
 function ignore(): void {}
+
+/** The pieces as one buffer: a view over them when they lie back to back in one buffer (responses
+ * serialized in a row share the response writer's slab), else a copy. */
+function joined(pieces: Uint8Array[], total: number): Uint8Array {
+  const first = pieces[0]!;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    if (piece.buffer !== first.buffer || piece.byteOffset !== end) return concat(pieces, total) as Uint8Array;
+    end += piece.byteLength;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, total);
+}
 
 /** A copy that owns its memory. Not `.slice()`: on a Node Buffer that returns a view of the same memory. */
 function copy(bytes: Uint8Array): Uint8Array {

@@ -106,6 +106,10 @@ function classifyTarget(bytes: Uint8Array, methodStart: number, methodEnd: numbe
   return "absolute";
 }
 
+/** The last Host value found valid: clients send the same one request after request, and validity is a
+ * property of the string alone, so an equal value needs no second scan. */
+let lastValidHost: string | null = null;
+
 /**
  * uri-host [ ":" port ] (RFC 3986 §3.2.2/§3.2.3), as in Host (RFC 9110 §7.2) and authority-form.
  * IP-literal in brackets, or reg-name / IPv4 characters; port all digits.
@@ -187,7 +191,10 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
   // RFC 9112 §3.2: a 1.1 request without Host, or with more than one, gets 400; so does an invalid
   // one. HTTP/1.0 may omit it, but never repeat it.
   if (line.versionMinor === 1 ? hostCount !== 1 : hostCount > 1) return "bad_host";
-  if (hostCount === 1 && !validAuthority(host, false)) return "bad_host";
+  if (hostCount === 1 && host !== lastValidHost) {
+    if (!validAuthority(host, false)) return "bad_host";
+    lastValidHost = host;
+  }
 
   const framing = bodyFraming(line.versionMinor, contentLengths, transferEncodings, limits);
   if (typeof framing === "string") return framing;

@@ -271,7 +271,6 @@ const encoder = new TextEncoder();
 // pins at most 8 KiB; anything over 2 KiB gets its own buffer, where the allocation is amortised anyway.
 const SLAB_BYTES = 8 * 1024;
 const MAX_SLAB_ALLOCATION = 2 * 1024;
-const SLAB_ALIGN = 8;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabOffset = 0;
 
@@ -282,8 +281,9 @@ function allocate(size: number): Uint8Array {
     slabOffset = 0;
   }
   const view = slab.subarray(slabOffset, slabOffset + size);
-  // Keep offsets aligned so a later view can be read with wider types if a caller wants to.
-  slabOffset += (size + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
+  // Unaligned on purpose: responses serialized one after another sit back to back in the slab, so the
+  // connection can write a pipelined batch as one view of it instead of copying it together.
+  slabOffset += size;
   return view;
 }
 
