@@ -9,8 +9,9 @@ class BunTransport implements Transport {
   readonly remoteAddress: string;
   readonly remotePort: number;
   events: ConnectionEvents | null = null;
-  /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. */
-  private readonly pending: Uint8Array[] = [];
+  /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. Null
+   * while there are none, so an idle connection holds no array (issue 6). */
+  private pending: Uint8Array[] | null = null;
   private endRequested = false;
   private writeShut = false;
   private peerEnded = false;
@@ -24,14 +25,14 @@ class BunTransport implements Transport {
   /** False when the kernel's send buffer is full (anything left queued): core waits for onDrain. */
   write(data: Uint8Array): boolean {
     if (this.closed || this.endRequested) return false;
-    if (this.pending.length > 0) {
+    if (this.pending !== null) {
       this.pending.push(data);
       return false;
     }
     const written = this.socket.write(data);
     if (written < 0) return false; // closed; the close handler follows
     if (written === data.byteLength) return true;
-    this.pending.push(data.subarray(written));
+    this.pending = [data.subarray(written)];
     return false;
   }
 
@@ -45,7 +46,7 @@ class BunTransport implements Transport {
 
   end(): void {
     this.endRequested = true;
-    if (this.pending.length === 0) this.shutdownWrite();
+    if (this.pending === null) this.shutdownWrite();
   }
 
   /** FIN only (shutdown(2) of the write side), reading on: socket.end() here sometimes answered the
@@ -71,16 +72,18 @@ class BunTransport implements Transport {
 
   /** drain handler: retry what is queued; tell core once all of it is out. */
   drained(): void {
-    while (this.pending.length > 0) {
-      const data = this.pending[0]!;
+    const pending = this.pending;
+    while (pending !== null && pending.length > 0) {
+      const data = pending[0]!;
       const written = this.socket.write(data);
       if (written < 0) return;
       if (written < data.byteLength) {
-        this.pending[0] = data.subarray(written);
+        pending[0] = data.subarray(written);
         return;
       }
-      this.pending.shift();
+      pending.shift();
     }
+    this.pending = null;
     if (this.endRequested) this.shutdownWrite();
     else this.events?.onDrain();
   }

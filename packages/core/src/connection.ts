@@ -29,7 +29,7 @@ import { BodySource, Exchange } from "./exchange.ts";
 import type { BodyOwner } from "./exchange.ts";
 import type { ConnectionOptions, Leniency, Limits, Timeouts } from "./options.ts";
 import { createParser } from "./parser.ts";
-import type { Parser, RequestHead } from "./parser.ts";
+import type { Parser, ParserCallbacks, RequestHead } from "./parser.ts";
 import { Deadline } from "./deadline.ts";
 import type { Clock } from "./deadline.ts";
 export { SYSTEM_CLOCK } from "./deadline.ts";
@@ -109,6 +109,7 @@ function declaredLength(headers: Headers): number | null {
 
 const INTERNAL_ERROR_HEADERS: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
 const NO_FIELDS: [string, string][] = [];
+const NO_EXCHANGES: readonly Exchange[] = Object.freeze([]);
 const textEncoder = new TextEncoder();
 
 /** The last string body encoded, and its bytes: apps answer the same text again and again, and a string
@@ -133,11 +134,58 @@ const BODY_DISCARDED = "weft: the request body was discarded after the response"
 const CLIENT_GONE = "weft: the connection closed before the request body was complete";
 const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
 
+/** The last Host value whose origin-form URL parsed (see parsedHead). Whether it parses depends on the value
+ * alone, so one per process serves every connection, and an idle connection does not keep a slice of
+ * its last head alive through it. */
+let goodHost: string | null = null;
+
+/** Parsers kept for reuse per server config (see LentParser); more than this many spares are dropped. */
+const MAX_SPARE_PARSERS = 32;
+const spareParsers = new WeakMap<ConnectionConfig, LentParser[]>();
+
+function sparesFor(config: ConnectionConfig): LentParser[] {
+  let spares = spareParsers.get(config);
+  if (spares === undefined) {
+    spares = [];
+    spareParsers.set(config, spares);
+  }
+  return spares;
+}
+
+/**
+ * A parser and the one object of callbacks it calls, lent to a connection while part of a request is
+ * unparsed. Between requests a parser holds nothing (`pristine`), so the connection gives it back: an
+ * idle keep-alive connection holds no parser at all (issue 6: RSS per idle connection), and a busy
+ * server reuses a few instead of making one per connection.
+ */
+class LentParser implements ParserCallbacks {
+  connection: Connection | null = null;
+  readonly parser: Parser;
+  constructor(config: ConnectionConfig) {
+    this.parser = createParser(this, { limits: config.limits, leniency: config.leniency });
+  }
+  onHead(head: RequestHead): void {
+    this.connection!.parsedHead(head);
+  }
+  onBody(view: Uint8Array): void {
+    this.connection!.parsedBody(view);
+  }
+  onEnd(): void {
+    this.connection!.parsedBodyEnd();
+  }
+  onError(error: HttpError): void {
+    this.connection!.parseFailed(error);
+  }
+}
+
 export class Connection implements ConnectionEvents, BodyOwner {
-  private readonly parser: Parser;
+  /** The parser while a request is partly read, else null (see LentParser, `parser()`). */
+  private lent: LentParser | null = null;
+  private readonly spares: LentParser[];
   private readonly info: ServeInfo;
-  /** Exchanges in request order; [0] is the one being (or next to be) written. */
-  private readonly queue: Exchange[] = [];
+  /** Exchanges in request order; [0] is the one being (or next to be) written. The shared empty
+   * NO_EXCHANGES while there are none, so an idle connection holds no array of its own (issue 6). */
+  private queue: readonly Exchange[] = NO_EXCHANGES;
   /** The exchange whose body the parser is reading, if any. */
   private reading: Exchange | null = null;
   /** Bytes received while parsing was paused (copied: the adapter's chunk is only lent). */
@@ -147,8 +195,8 @@ export class Connection implements ConnectionEvents, BodyOwner {
   private paused = 0;
   /** What we last told the adapter (pauseReading / resumeReading). */
   private transportPaused = false;
-  /** Response bytes ready to go, written as one buffer by `flush`. */
-  private out: Uint8Array[] = [];
+  /** Response bytes ready to go, written as one buffer by `flush` (null: none). */
+  private out: Uint8Array[] | null = null;
   private outBytes = 0;
   /** The response loop is running (one at a time). */
   private responding = false;
@@ -169,8 +217,6 @@ export class Connection implements ConnectionEvents, BodyOwner {
   private closed = false;
   /** Heads parsed so far (a new head restarts the head timer even if the phase name is unchanged). */
   private heads = 0;
-  /** The last Host value whose origin-form URL parsed (see onHead). */
-  private goodHost: string | null = null;
 
   /** The one timer (see `rearm`), the phase it was set for, and for ReadingHead which head. */
   private readonly deadline: Deadline;
@@ -183,15 +229,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
   ) {
     this.info = serveInfo(transport.remoteAddress, transport.remotePort);
     this.deadline = new Deadline(config.clock, this.expire, this);
-    this.parser = createParser(
-      {
-        onHead: (head) => this.onHead(head),
-        onBody: (view) => this.onBody(view),
-        onEnd: () => this.onBodyEnd(),
-        onError: (error) => this.onParseError(error),
-      },
-      { limits: config.limits, leniency: config.leniency },
-    );
+    this.spares = sparesFor(config);
     this.rearm();
   }
 
@@ -263,31 +301,75 @@ export class Connection implements ConnectionEvents, BodyOwner {
   // Parsing (read → parse → dispatch)
 
   private feed(data: Uint8Array, borrowed: boolean): void {
+    const parser = this.parser();
     this.feeding = true;
     try {
       let rest: Uint8Array | null = data;
       while (rest !== null) {
-        const used = this.parser.feed(rest);
+        const used = parser.feed(rest);
         const remaining: Uint8Array = rest.subarray(used);
         rest = null;
-        if (remaining.byteLength === 0 || this.parser.failed || (this.paused & Pause.Stop) !== 0) break;
+        if (remaining.byteLength === 0 || parser.failed || (this.paused & Pause.Stop) !== 0) break;
         if (this.paused !== 0) {
           this.leftover = borrowed ? copy(remaining) : remaining;
           break;
         }
         // A pause was lifted while we were inside feed (re-entrant resume): carry on.
-        this.parser.resume();
+        parser.resume();
         rest = remaining;
       }
     } finally {
       this.feeding = false;
     }
     // A reason may have come and gone while parsing (a body chunk filled the stream, the handler read it).
-    if (this.paused === 0) this.parser.resume();
+    if (this.paused === 0) parser.resume();
+    this.returnParser();
     this.syncReading();
   }
 
-  private onHead(head: RequestHead): void {
+  private enqueue(exchange: Exchange): void {
+    if (this.queue === NO_EXCHANGES) this.queue = [exchange];
+    else (this.queue as Exchange[]).push(exchange);
+  }
+
+  /** Drop the exchange just written; an emptied queue goes back to NO_EXCHANGES. */
+  private dequeue(): void {
+    if (this.queue.length === 1) this.queue = NO_EXCHANGES;
+    else (this.queue as Exchange[]).shift();
+  }
+
+  /** The parser, borrowed from the spares (or made) if the connection holds none. */
+  private parser(): Parser {
+    let lent = this.lent;
+    if (lent === null) {
+      lent = this.spares.pop() ?? new LentParser(this.config);
+      lent.connection = this;
+      this.lent = lent;
+    }
+    return lent.parser;
+  }
+
+  /** Give the parser back once it holds nothing of a request: a new one would behave the same. */
+  private returnParser(): void {
+    const lent = this.lent;
+    if (lent === null || !lent.parser.pristine) return;
+    lent.connection = null;
+    this.lent = null;
+    if (this.spares.length < MAX_SPARE_PARSERS) this.spares.push(lent);
+  }
+
+  /** As the parser would answer: one not lent is pristine, so idle and not failed. */
+  private parserIdle(): boolean {
+    return this.lent === null || this.lent.parser.idle;
+  }
+
+  private parserFailed(): boolean {
+    return this.lent !== null && this.lent.parser.failed;
+  }
+
+  // Called by the parser (through LentParser) while it is lent to this connection.
+
+  parsedHead(head: RequestHead): void {
     this.heads++;
     if (this.draining && this.queue.length > 0) {
       // Shutting down: what is queued gets answered (the last with Connection: close); nothing new.
@@ -295,7 +377,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
       return;
     }
     const exchange = new Exchange(head, this.config.onLog ? this.config.clock.now() : 0);
-    this.queue.push(exchange);
+    this.enqueue(exchange);
     if (head.method === "CONNECT") {
       // No tunnels yet: what follows a CONNECT head is not HTTP/1.1 we could parse (RFC 9110 §9.3.6).
       this.refuse(exchange, NOT_IMPLEMENTED_STATUS);
@@ -320,9 +402,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
       // already saw form a valid URL: the parser has checked the target's characters, so only the
       // authority could make it fail.
       const host = head.targetForm === "origin" ? head.fields.get("host") : null;
-      const trusted = host !== null && host === this.goodHost;
+      const trusted = host !== null && host === goodHost;
       request = buildRequest(head, body, this.config.fallbackHost, trusted);
-      if (!trusted && host !== null) this.goodHost = host;
+      if (!trusted && host !== null) goodHost = host;
     } catch {
       this.refuse(exchange, BAD_REQUEST_STATUS); // a target the URL parser will not take
       return;
@@ -331,7 +413,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (this.queue.length >= this.config.connection.maxPipelinedRequests) this.pause(Pause.Pipeline);
   }
 
-  private onBody(view: Uint8Array): void {
+  parsedBody(view: Uint8Array): void {
     const exchange = this.reading;
     if (exchange === null) return;
     exchange.received += view.byteLength;
@@ -345,7 +427,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if ((stream.desiredSize ?? 0) <= 0) this.pause(Pause.Body);
   }
 
-  private onBodyEnd(): void {
+  parsedBodyEnd(): void {
     const exchange = this.reading;
     if (exchange === null) return;
     this.reading = null;
@@ -357,13 +439,13 @@ export class Connection implements ConnectionEvents, BodyOwner {
     this.unpause(Pause.Body);
   }
 
-  private onParseError(error: HttpError): void {
+  parseFailed(error: HttpError): void {
     const exchange = this.reading;
     if (exchange !== null) {
       this.failBody(exchange, error.status);
     } else {
       const refusal = new Exchange(null, this.config.onLog ? this.config.clock.now() : 0);
-      this.queue.push(refusal);
+      this.enqueue(refusal);
       this.refuse(refusal, error.status);
     }
     this.stopReading();
@@ -473,13 +555,13 @@ export class Connection implements ConnectionEvents, BodyOwner {
         const written = this.writeExchange(exchange);
         // A buffered response is written synchronously: no await, so a pipelined batch stays one pass.
         const keepAlive = typeof written === "boolean" ? written : await written;
-        this.queue.shift();
+        this.dequeue();
         this.log(exchange);
         if (!keepAlive || !this.afterResponse(exchange)) {
           // This response ends the connection: requests behind it are dropped unanswered (their
           // clients see the close and may retry, RFC 9112 §9.3.1).
           for (const dropped of this.queue) cancelCollected(dropped);
-          this.queue.length = 0;
+          this.queue = NO_EXCHANGES;
           this.stopReading();
           break;
         }
@@ -669,15 +751,17 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   private push(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
-    this.out.push(bytes);
+    if (this.out === null) this.out = [bytes];
+    else this.out.push(bytes);
     this.outBytes += bytes.byteLength;
   }
 
   /** One socket write for everything queued. */
   private flush(): void {
-    if (this.out.length === 0) return;
-    const data = this.out.length === 1 ? this.out[0]! : joined(this.out, this.outBytes);
-    this.out = [];
+    const out = this.out;
+    if (out === null) return;
+    const data = out.length === 1 ? out[0]! : joined(out, this.outBytes);
+    this.out = null;
     this.outBytes = 0;
     if (this.closed) return;
     if (!this.transport.write(data)) {
@@ -720,7 +804,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   private pause(reason: number): void {
     this.paused |= reason;
-    if (this.feeding) this.parser.pause(); // stop after the current callback; `feed` keeps the rest
+    if (this.feeding) this.lent!.parser.pause(); // stop after the current callback; `feed` keeps the rest
     this.syncReading();
   }
 
@@ -729,7 +813,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if ((this.paused & reason) === 0) return;
     this.paused &= ~reason;
     if (this.paused !== 0 || this.feeding || this.closed) return;
-    this.parser.resume();
+    this.lent?.parser.resume(); // a parser not lent was never paused
     const leftover = this.leftover;
     if (leftover !== null) {
       this.leftover = null;
@@ -764,7 +848,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
   private finishParserIfDone(): void {
     if (!this.peerEnded || this.parserFinished || this.leftover !== null || this.paused !== 0) return;
     this.parserFinished = true;
-    this.parser.finish();
+    this.parser().finish();
   }
 
   /** Called after every event: start the response loop, end the connection, or re-arm the timer. */
@@ -775,7 +859,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         void this.respond();
         return;
       }
-      const noMore = this.closeAfter || (this.peerEnded && this.reading === null) || (this.draining && this.parser.idle);
+      const noMore = this.closeAfter || (this.peerEnded && this.reading === null) || (this.draining && this.parserIdle());
       if (noMore) {
         this.end();
         return;
@@ -802,7 +886,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     // A client holding its body back for "100 Continue" owes nothing yet: the handler has not asked.
     const heldBack = reading !== null && reading.head!.expectContinue && !reading.continueSent;
     if (reading !== null && (this.paused & (Pause.Body | Pause.Stop)) === 0 && !heldBack) return Phase.ReadingBody;
-    if (reading === null && (this.paused & (Pause.Pipeline | Pause.Stop)) === 0 && !this.parser.failed && (!this.parser.idle || this.heads === 0)) {
+    if (reading === null && (this.paused & (Pause.Pipeline | Pause.Stop)) === 0 && !this.parserFailed() && (!this.parserIdle() || this.heads === 0)) {
       return Phase.ReadingHead;
     }
     if (this.queue.length > 0 || this.responding) return Phase.Busy;
@@ -850,7 +934,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         return;
       case Phase.ReadingHead: {
         const refusal = new Exchange(null, this.config.onLog ? this.config.clock.now() : 0);
-        this.queue.push(refusal);
+        this.enqueue(refusal);
         this.refuse(refusal, statusOf("headers_timeout"));
         break;
       }

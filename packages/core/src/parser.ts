@@ -117,6 +117,9 @@ export interface Parser {
   readonly idle: boolean;
   /** True after onError. */
   readonly failed: boolean;
+  /** Between messages and holding nothing (no partial line, no leading empty lines counted), not paused,
+   * not finished: it would behave exactly like a new parser, so it can be reused (connection.ts). */
+  readonly pristine: boolean;
 }
 
 export function createParser(callbacks: ParserCallbacks, options?: ParserOptions): Parser {
@@ -217,6 +220,11 @@ class RequestParser implements Parser {
 
   get failed(): boolean {
     return this.errored;
+  }
+
+  get pristine(): boolean {
+    // Not buffered: no section bytes are held (a partial line is always copied into `sec`).
+    return this.state === S_HEAD && !this.inMessage && !this.dead && !this.paused && !this.buffered && this.leadingBytes === 0;
   }
 
   pause(): void {
