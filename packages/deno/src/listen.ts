@@ -3,10 +3,25 @@
 
 import type { ConnectionEvents, Listen, Transport } from "@weft/core";
 
-/** Read buffer per connection, reused for every read (core copies what it keeps). NOTES.md measured
- * ~22 KiB RSS per idle connection with 16 KiB and ~10 KiB with 4 KiB; 8 KiB holds a typical head and a
- * few pipelined requests per read at about 14 KiB per idle connection. */
-const READ_BUFFER_BYTES = 8 * 1024;
+/** Read buffers (core copies what it keeps, so a buffer is reused as soon as onData returns). A pending
+ * conn.read pins its buffer, so every idle connection holds one: its own small one, which takes a
+ * typical head or a few pipelined requests per read. A read that fills it means more is waiting: reading
+ * goes on into a large buffer lent from a shared pool until a read leaves room. NOTES.md measured ~22 KiB
+ * RSS per idle connection with a 16 KiB buffer and ~10 KiB with 4 KiB; with an 8 KiB buffer per
+ * connection weft used 15.5 KiB, more than Deno.serve's 15.2 (issue 6). */
+const IDLE_READ_BUFFER_BYTES = 2 * 1024;
+const LARGE_READ_BUFFER_BYTES = 8 * 1024;
+/** Large buffers kept for reuse (only connections in the middle of a large read hold one). */
+const MAX_SPARE_READ_BUFFERS = 16;
+const spareReadBuffers: Uint8Array<ArrayBuffer>[] = [];
+
+function takeReadBuffer(): Uint8Array<ArrayBuffer> {
+  return spareReadBuffers.pop() ?? new Uint8Array(LARGE_READ_BUFFER_BYTES);
+}
+
+function giveReadBuffer(buffer: Uint8Array<ArrayBuffer>): void {
+  if (spareReadBuffers.length < MAX_SPARE_READ_BUFFERS) spareReadBuffers.push(buffer);
+}
 /** Bytes queued for the socket above which write() returns false (node's net default is 16 KiB; a
  * larger mark means fewer await round trips for big bodies, still bounded per connection). */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
@@ -102,10 +117,14 @@ class DenoTransport implements Transport {
   }
 
   async readLoop(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    const small = new Uint8Array(IDLE_READ_BUFFER_BYTES);
+    let buffer = small;
     try {
       while (!this.closed) {
         if (this.paused) {
+          // Paused for backpressure: a large buffer goes back rather than wait with us.
+          if (buffer !== small) giveReadBuffer(buffer);
+          buffer = small;
           await new Promise<void>((resolve) => (this.resumed = resolve));
           continue;
         }
@@ -118,6 +137,12 @@ class DenoTransport implements Transport {
           return;
         }
         this.events?.onData(buffer.subarray(0, n));
+        if (n === buffer.length) {
+          if (buffer === small) buffer = takeReadBuffer(); // full: more is probably waiting
+        } else if (buffer !== small) {
+          giveReadBuffer(buffer); // caught up: wait for the next request in the small one
+          buffer = small;
+        }
       }
     } catch (error) {
       this.close(error);
