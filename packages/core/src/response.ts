@@ -291,9 +291,24 @@ function allocate(size: number): Uint8Array {
  * is at least `text.length` long. ASCII (the usual case) goes through one native encodeInto; obs-text
  * characters (U+0080..U+00FF) are written one octet each, as Headers' ByteString values mean them. */
 function writeLatin1(text: string, latin1: boolean, out: Uint8Array): void {
+  if (text === lastHeadText) {
+    out.set(lastHeadBytes);
+    return;
+  }
   if (!latin1) encoder.encodeInto(text, out);
   else for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  if (text.length <= MAX_REMEMBERED_HEAD) {
+    lastHeadText = text;
+    lastHeadBytes = out.slice(0, text.length);
+  }
 }
+
+// The last head written and its bytes. A server answering the same route again and again writes the same
+// head (same status, fields, Date second and length) many times a second; copying its bytes is cheaper
+// than encoding the text again. A string cannot change, so equal text means equal bytes.
+const MAX_REMEMBERED_HEAD = 1024;
+let lastHeadText = "";
+let lastHeadBytes = new Uint8Array(0);
 
 /** Serialize a response head. Throws InvalidResponseError (never writes) when a handler's field name is
  * not a token, a value contains CR, LF, NUL or another CTL (header injection), or the status is not 100..599. */
