@@ -54,6 +54,8 @@ export interface ConnectionConfig {
   fallbackHost: string;
   clock: Clock;
   onLog?: (entry: AccessLogEntry) => void;
+  /** Pool mode: which worker produced a response, for the access log's `workerId`. */
+  workerOf?: (response: Response) => number | undefined;
   /** A handler threw, rejected, returned something that is not a valid Response, or its body failed. */
   onHandlerError(error: unknown): void;
   /** Called once, when the socket is closed. */
@@ -970,6 +972,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
       bytes: exchange.bytes,
       startedAt: exchange.startedAt,
       durationMs: this.config.clock.now() - exchange.startedAt,
+      workerId: exchange.response !== null ? this.config.workerOf?.(exchange.response) : undefined,
     });
   }
 }

@@ -31,6 +31,8 @@ export interface ResolvedHandler {
   /** A second shutdown signal: stop now (pool mode: terminate every worker, whatever it runs). */
   destroy(): Promise<void>;
   stats(): PoolStats;
+  /** Pool mode: the worker that produced a response (for the access log). */
+  workerOf?(response: Response): number | undefined;
 }
 
 const NO_POOL_STATS: PoolStats = Object.freeze({ workers: 0, queued: 0, running: 0, completed: 0, failed: 0, restarts: 0, perWorker: [] }) as PoolStats;
@@ -65,6 +67,7 @@ export async function resolveHandler(options: ServeOptions, ports: RuntimePorts)
         close: () => pool.close(),
         destroy: () => pool.destroy(),
         stats: () => pool.stats(),
+        workerOf: (response) => pool.workerOf(response),
       };
     }
     const imported = (await ports.importModule(url)) as { default?: { fetch?: unknown } } | null;
@@ -107,6 +110,7 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
     fallbackHost: "", // filled in once the port is known
     clock: internals.clock ?? SYSTEM_CLOCK,
     onLog: options.onLog,
+    workerOf: handler.workerOf,
     onHandlerError: (error) => console.error("weft: handler error:", error),
     onClosed: (connection) => {
       connections.delete(connection);

@@ -86,7 +86,12 @@ export interface Harness {
 
 export function harness(
   fetch: FetchHandler,
-  overrides: { limits?: Partial<Limits>; timeouts?: Partial<Timeouts>; connection?: Partial<ConnectionOptions> } = {},
+  overrides: {
+    limits?: Partial<Limits>;
+    timeouts?: Partial<Timeouts>;
+    connection?: Partial<ConnectionOptions>;
+    workerOf?: ConnectionConfig["workerOf"];
+  } = {},
 ): Harness {
   const transport = new FakeTransport();
   const clock = new FakeClock();
@@ -100,6 +105,7 @@ export function harness(
     fallbackHost: "127.0.0.1:8080",
     clock,
     onLog: (entry) => h.logs.push(entry),
+    workerOf: overrides.workerOf,
     onHandlerError: (error) => h.errors.push(error),
     onClosed: () => (h.closed = true),
   };

@@ -201,3 +201,18 @@ test("onClose while a handler runs: its late response is dropped, nothing writte
   assert.equal(h.transport.text, "");
   assert.equal(h.closed, true);
 });
+
+test("access log: workerId names the pool worker behind a response, none for weft's own answers", async () => {
+  const fromWorker = new Response("from worker 2");
+  const h = harness((request) => (new URL(request.url).pathname === "/pool" ? fromWorker : new Response("inline")), {
+    workerOf: (response) => (response === fromWorker ? 2 : undefined),
+  });
+  h.connection.onData(enc(GET("/pool") + GET("/inline") + "BAD\r\n\r\n"));
+  await settle();
+  assert.deepEqual(statuses(h.transport.text), [200, 200, 400]);
+  assert.deepEqual(h.logs.map((entry) => [entry.target, entry.status, entry.workerId]), [
+    ["/pool", 200, 2],
+    ["/inline", 200, undefined],
+    ["-", 400, undefined],
+  ]);
+});

@@ -399,3 +399,12 @@ test("an app module that cannot be imported rejects ready, is not restarted in a
 test("pool size must be >= 1", () => {
   assert.throws(() => createPool({ module: APP, pool: { workers: 0 } }, spawn), /workers must be an integer >= 1/);
 });
+
+test("workerOf: the worker behind each app response (1..N), nothing for other responses", async () => {
+  await withPool({ pool: { workers: 2, lookahead: 0 } }, async (pool) => {
+    const responses = await Promise.all([get(pool, "/fast"), get(pool, "/fast")]);
+    for (const response of responses) await response.arrayBuffer();
+    assert.deepEqual(responses.map((response) => pool.workerOf(response)).sort(), [1, 2], "two concurrent jobs, one on each worker");
+    assert.equal(pool.workerOf(new Response("not from the pool")), undefined);
+  });
+});

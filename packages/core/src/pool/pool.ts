@@ -65,6 +65,9 @@ export interface Pool {
   /** Terminate every worker now; unfinished jobs fail. */
   destroy(): Promise<void>;
   stats(): PoolStats;
+  /** Which worker (1..N) produced `response`, for the access log; undefined for the pool's own answers
+   * (503, 502, 504, 500) and for anything it did not return. */
+  workerOf(response: Response): number | undefined;
 }
 
 export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
@@ -76,6 +79,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   // One claim cell per job that can be out at a worker at once (claims.ts); none without lookahead.
   const claims = new ClaimTable(options.lookahead > 0 ? options.workers * (options.concurrency + options.lookahead) : 0);
   let nextJobId = 1;
+  /** The worker behind each response the app produced (see Pool.workerOf). */
+  const answeredBy = new WeakMap<Response, number>();
   let cursor = 0;
   let closing = false;
   let completed = 0;
@@ -366,7 +371,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   function answerHead(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: BodyInit | null): void {
     try {
-      answer(job, new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers }));
+      const response = new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
+      answeredBy.set(response, slot.id);
+      answer(job, response);
     } catch (error) {
       // A status the Response constructor refuses (outside 200..599): the app's bug, told as 502.
       log(`worker ${slot.id}: bad response head: ${error instanceof Error ? error.message : String(error)}`);
@@ -542,5 +549,6 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       });
       return { workers: slots.length, queued: queue.length, running: running(), completed, failed, restarts, perWorker };
     },
+    workerOf: (response) => answeredBy.get(response),
   };
 }
