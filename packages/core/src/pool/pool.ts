@@ -25,9 +25,11 @@ import {
   type FromWorker,
   type HeadMessage,
   isCurrent,
+  pack,
   PROTOCOL_VERSION,
   type ToWorker,
   transferable,
+  unpack,
   type WorkerStartData,
 } from "./protocol.ts";
 import { pickWorker } from "./schedule.ts";
@@ -117,7 +119,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     let initError = "";
     const life = {} as Incarnation;
     const handle = spawn(data, {
-      onMessage: (message) => {
+      onMessage: (raw) => {
+        const message = unpack(raw);
         if (!isCurrent(message)) return;
         const m = message as FromWorker;
         if (m.t === "init-error") initError = m.message;
@@ -142,7 +145,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
     try {
-      life.handle.post(message, transfer);
+      life.handle.post(pack(message), transfer);
     } catch {
       // The thread is already gone; its onExit fails the job.
     }

@@ -19,9 +19,11 @@ import {
   INLINE_BODY_MAX_BYTES,
   isCurrent,
   type JobMessage,
+  pack,
   PROTOCOL_VERSION,
   type ToWorker,
   transferable,
+  unpack,
   type WorkerStartData,
 } from "./protocol.ts";
 
@@ -110,7 +112,7 @@ function concat(chunks: Uint8Array[]): ArrayBuffer {
 
 export async function runWorker(port: WorkerSidePort): Promise<void> {
   const data = port.data as WorkerStartData;
-  const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.post(message, transfer);
+  const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.post(pack(message), transfer);
   if (data?.v !== PROTOCOL_VERSION) {
     post({ v, t: "init-error", message: `weft: pool protocol mismatch (worker ${PROTOCOL_VERSION}, main ${data?.v})` });
     port.exit(1);
@@ -252,8 +254,9 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   }
 
   port.onMessage((raw) => {
-    if (!isCurrent(raw)) return;
-    const message = raw as ToWorker;
+    const unpacked = unpack(raw);
+    if (!isCurrent(unpacked)) return;
+    const message = unpacked as ToWorker;
     switch (message.t) {
       case "job":
         admit(message);
