@@ -235,7 +235,7 @@ export function requestFieldPairs(request: Request): FieldPairs {
 // request. Own members above win; `constructor` stays WeftRequest's.
 forwardToNative(WeftRequest, NativeRequest, nativeOf);
 
-/** One `info` object per connection, shared by all its requests (Deno.serve's shape). */
+/** One `info` object per connection, shared by all its requests (the shape of Deno's serve()). */
 export function serveInfo(hostname: string, port: number): ServeInfo {
   return { remoteAddr: { transport: "tcp", hostname, port } };
 }

@@ -4,12 +4,12 @@
 import type { ConnectionOptions, Leniency, Limits, PoolOptions, Timeouts } from "./options.ts";
 import type { FileSystem, Listen, Signals, SpawnWorker } from "./ports.ts";
 
-/** What the handler learns about the connection (the shape Deno.serve uses). */
+/** What the handler learns about the connection (the shape Deno's serve() uses). */
 export interface ServeInfo {
   remoteAddr: { transport: "tcp"; hostname: string; port: number };
 }
 
-/** The web-standard handler shape of Deno.serve, Bun.serve, srvx and Hono's `app.fetch`. */
+/** The web-standard handler shape of Deno's and Bun's serve(), srvx and Hono's `app.fetch`. */
 export type FetchHandler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
 
 /** An app module run on the worker pool: `export default { fetch }`. */

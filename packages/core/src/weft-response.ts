@@ -18,7 +18,7 @@
 //   `Response.json()`); the static methods are the runtime's own (they return native responses, which
 //   the connection reads the ordinary way).
 // Known difference: a runtime API that reads a Response's internal slots (`caches.put`, handing it to
-// Deno.serve or Bun.serve in the same process) needs a native one: `response.clone()` is native.
+// the runtime's own server (Deno's or Bun's serve()) in the same process) needs a native one: `response.clone()` is native.
 
 import { forwardToNative } from "./facade.ts";
 
