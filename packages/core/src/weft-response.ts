@@ -43,6 +43,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN_VALUE_CHAR = /[\0\r\n\u0100-\uffff]/;
 const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 const HAS_EDGE_WHITESPACE = /^[\t\n\r ]|[\t\n\r ]$/;
+/** Either of the two above: one test settles the common value. */
+const NEEDS_A_LOOK = /^[\t\n\r ]|[\t\n\r ]$|[\0\r\n\u0100-\uffff]/;
 // RFC 9112 §4 reason-phrase: HTAB / SP / VCHAR / obs-text.
 const BAD_REASON_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 const BODY_UNUSABLE = "weft: the response body was already read (Body is unusable)";
@@ -89,14 +91,24 @@ function copyBytes(body: ArrayBuffer | ArrayBufferView): Uint8Array {
 
 function checkedValue(name: string, value: unknown): string {
   let text = String(value);
+  if (!NEEDS_A_LOOK.test(text)) return text; // the usual value: nothing to trim, nothing forbidden
   if (HAS_EDGE_WHITESPACE.test(text)) text = text.replace(HTTP_WHITESPACE, "");
   if (FORBIDDEN_VALUE_CHAR.test(text)) throw new TypeError(`Headers: invalid value for field ${JSON.stringify(name.slice(0, 64))}`);
   return text;
 }
 
+/** Names already checked, with their lowercase form: apps send the same few names again and again, and
+ * whether a name is a token depends on the string alone. Bounded, then simply no longer filled. */
+const CHECKED_NAMES = new Map<string, string>();
+const MAX_CHECKED_NAMES = 256;
+
 function checkedName(name: string): string {
+  const known = CHECKED_NAMES.get(name);
+  if (known !== undefined) return known;
   if (!TOKEN.test(name)) throw new TypeError(`Headers: invalid field name ${JSON.stringify(String(name).slice(0, 64))}`);
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (CHECKED_NAMES.size < MAX_CHECKED_NAMES) CHECKED_NAMES.set(name, lower);
+  return lower;
 }
 
 /** Field lines of a HeadersInit that is not a Headers: a record or a sequence of pairs. */
