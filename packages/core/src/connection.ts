@@ -136,11 +136,6 @@ const BODY_DISCARDED = "weft: the request body was discarded after the response"
 const CLIENT_GONE = "weft: the connection closed before the request body was complete";
 const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
 
-/** The last Host value whose origin-form URL parsed (see parsedHead). Whether it parses depends on the value
- * alone, so one per process serves every connection, and an idle connection does not keep a slice of
- * its last head alive through it. */
-let goodHost: string | null = null;
-
 /** Parsers kept for reuse per server config (see LentParser); more than this many spares are dropped. */
 const MAX_SPARE_PARSERS = 32;
 const spareParsers = new WeakMap<ConnectionConfig, LentParser[]>();
@@ -400,13 +395,10 @@ export class Connection implements ConnectionEvents, BodyOwner {
     }
     let request: Request;
     try {
-      // The URL check (URL.canParse) is skipped for an origin-form target whose Host this connection
-      // already saw form a valid URL: the parser has checked the target's characters, so only the
-      // authority could make it fail.
-      const host = head.targetForm === "origin" ? head.fields.get("host") : null;
-      const trusted = host !== null && host === goodHost;
-      request = buildRequest(head, body, this.config.fallbackHost, trusted);
-      if (!trusted && host !== null) goodHost = host;
+      // Only an absolute-form target needs the URL check: otherwise the URL is built from a Host the
+      // parser found to form one (request-head.ts) or from the listening address, and a target whose
+      // characters the parser checked.
+      request = buildRequest(head, body, this.config.fallbackHost, head.targetForm !== "absolute");
     } catch {
       this.refuse(exchange, BAD_REQUEST_STATUS); // a target the URL parser will not take
       return;

@@ -109,6 +109,7 @@ function classifyTarget(bytes: Uint8Array, methodStart: number, methodEnd: numbe
 /** The last Host value found valid: clients send the same one request after request, and validity is a
  * property of the string alone, so an equal value needs no second scan. */
 let lastValidHost: string | null = null;
+const HTTP_ORIGIN_PREFIX = "http://";
 
 /**
  * uri-host [ ":" port ] (RFC 3986 §3.2.2/§3.2.3), as in Host (RFC 9110 §7.2) and authority-form.
@@ -192,7 +193,10 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
   // one. HTTP/1.0 may omit it, but never repeat it.
   if (line.versionMinor === 1 ? hostCount !== 1 : hostCount > 1) return "bad_host";
   if (hostCount === 1 && host !== lastValidHost) {
-    if (!validAuthority(host, false)) return "bad_host";
+    // Also one the URL parser takes (a port above 65535, say, it refuses): the handler's `request.url`
+    // is built from it, so a Host that passes here always forms a URL (request.ts `buildRequest`). An
+    // empty Host (allowed, RFC 9112 §3.2) is replaced there by the listening address.
+    if (!validAuthority(host, false) || (host !== "" && !URL.canParse(HTTP_ORIGIN_PREFIX + host + "/"))) return "bad_host";
     lastValidHost = host;
   }
 

@@ -136,6 +136,9 @@ const ROWS: RejectRow[] = [
   bad("host_with_userinfo", head("GET / HTTP/1.1", "Host: user@evil.com"), "bad_host", 400),
   bad("host_non_digit_port", head("GET / HTTP/1.1", "Host: x:abc"), "bad_host", 400),
   bad("host_two_ports", head("GET / HTTP/1.1", "Host: x:1:2"), "bad_host", 400),
+  // Valid authority syntax, but no URL can be formed from it (the handler's request.url): refused here.
+  bad("host_port_out_of_range", head("GET / HTTP/1.1", "Host: x:99999"), "bad_host", 400),
+  bad("host_bad_ipv6_literal", head("GET / HTTP/1.1", "Host: [zz]"), "bad_host", 400),
   bad("host_unclosed_ipv6", head("GET / HTTP/1.1", "Host: [::1"), "bad_host", 400),
   bad("host_junk_after_ipv6", head("GET / HTTP/1.1", "Host: [::1]x"), "bad_host", 400),
   bad("host_empty_brackets", head("GET / HTTP/1.1", "Host: []"), "bad_host", 400),
