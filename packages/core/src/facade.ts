@@ -39,3 +39,10 @@ export function forwardToNative<T extends object>(
   }
   Object.setPrototypeOf(facade.prototype, native.prototype);
 }
+
+/** Make `target` hold exactly the field lines of `source` (Set-Cookie lines stay apart when iterated):
+ * the facade's Headers, changed after its native object was built, brought over to the native one. */
+export function copyHeaders(target: Headers, source: Headers): void {
+  for (const name of [...target.keys()]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
+}

@@ -18,7 +18,7 @@
 // `fetch(request)`, `caches.put`) need the native object: pass `request.clone()` (a native Request) or
 // copy the parts (`new Request(request.url, { method: request.method, headers: request.headers, … })`).
 
-import { forwardToNative } from "./facade.ts";
+import { copyHeaders, forwardToNative } from "./facade.ts";
 import { concat } from "./response-body.ts";
 import type { Fields } from "./fields.ts";
 import type { ServeInfo } from "./types.ts";
@@ -103,12 +103,6 @@ function spentBody(): ReadableStream<Uint8Array> {
 function spend(native: Request): void {
   // read() marks the stream disturbed at once; its result (end of stream) does not matter.
   void native.body!.getReader().read();
-}
-
-/** Make `target` hold exactly the field lines of `source` (Set-Cookie lines stay apart when iterated). */
-function copyHeaders(target: Headers, source: Headers): void {
-  for (const name of [...target.keys()]) target.delete(name);
-  for (const [name, value] of source) target.append(name, value);
 }
 
 /**

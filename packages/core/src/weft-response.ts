@@ -20,7 +20,7 @@
 // Known difference: a runtime API that reads a Response's internal slots (`caches.put`, handing it to
 // the runtime's own server (Deno's or Bun's serve()) in the same process) needs a native one: `response.clone()` is native.
 
-import { forwardToNative } from "./facade.ts";
+import { copyHeaders, forwardToNative } from "./facade.ts";
 
 /** The runtime's own Response class, captured before weft replaces the global. */
 const NativeResponse: typeof Response = globalThis.Response;
@@ -75,12 +75,6 @@ function unsignedShort(value: unknown): number {
   if (!Number.isFinite(number)) return 0;
   const integer = Math.trunc(number) % UNSIGNED_SHORT_RANGE;
   return integer < 0 ? integer + UNSIGNED_SHORT_RANGE : integer;
-}
-
-/** Make `target` hold exactly the field lines of `source` (Set-Cookie lines stay apart when iterated). */
-function copyHeaders(target: Headers, source: Headers): void {
-  for (const name of [...target.keys()]) target.delete(name);
-  for (const [name, value] of source) target.append(name, value);
 }
 
 /** A copy of the bytes (the Fetch standard's "extract a body" copies a BufferSource). */
