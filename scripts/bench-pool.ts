@@ -4,7 +4,9 @@
 // wrk's 50 connections do). What it shows: the cost of crossing threads twice per job, against which a
 // trivial handler run inline (`npm run bench:connection`) costs a few µs.
 // Run: `node --import tsx scripts/bench-pool.ts`, `npx deno run -A scripts/bench-pool.ts`,
-// `npx bun scripts/bench-pool.ts`; `--lookahead=N` overrides pool.lookahead. Bounded: a fixed number of jobs per case; prints and exits.
+// `npx bun scripts/bench-pool.ts`; `--lookahead=N` overrides pool.lookahead; `--isolation=process` runs
+// the workers as child processes (their CPU is then not in "process CPU", which is this process's only).
+// Bounded: a fixed number of jobs per case; prints and exits.
 import process from "node:process";
 import { createPool } from "../packages/core/src/pool/pool.ts";
 import type { SpawnWorker } from "../packages/core/src/ports.ts";
@@ -22,7 +24,11 @@ const { spawnWorker } = (await import(adapter)) as { spawnWorker: SpawnWorker };
 installWeftResponse(); // as serve() does: the pool answers with Responses built on this thread
 const lookaheadArg = process.argv.find((a) => a.startsWith("--lookahead="));
 const lookahead = lookaheadArg === undefined ? undefined : Number(lookaheadArg.slice("--lookahead=".length));
-const pool = createPool({ module: new URL("./bench/servers/app.ts", import.meta.url).href, pool: { workers: WORKERS, ...(lookahead === undefined ? {} : { lookahead }) } }, spawnWorker);
+const isolation = process.argv.includes("--isolation=process") ? "process" : "thread";
+const pool = createPool({
+  module: new URL("./bench/servers/app.ts", import.meta.url).href,
+  pool: { workers: WORKERS, isolation, ...(lookahead === undefined ? {} : { lookahead }) },
+}, spawnWorker);
 await pool.ready;
 const head = { method: "GET", target: "/", targetForm: "origin" as const, fields: new Fields([["Host", "127.0.0.1:8080"], ["User-Agent", "wrk"]]) };
 const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
@@ -49,7 +55,7 @@ async function bench(inFlight: number): Promise<void> {
   console.log(`${String(inFlight).padStart(2)} in flight: ${Math.round((JOBS / ms) * 1000).toLocaleString("en").padStart(7)} jobs/s, process CPU ${((used.user + used.system) / JOBS).toFixed(1).padStart(6)} µs/job`);
 }
 
-console.log(`weft pool on ${runtime}: ${WORKERS} workers, lookahead ${lookahead ?? "default"}, ${JOBS.toLocaleString("en")} jobs of GET / per case`);
+console.log(`weft pool on ${runtime}: ${WORKERS} ${isolation} workers, lookahead ${isolation === "process" ? "off" : lookahead ?? "default"}, ${JOBS.toLocaleString("en")} jobs of GET / per case`);
 await bench(1);
 await bench(50);
 await pool.close();

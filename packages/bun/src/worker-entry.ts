@@ -1,8 +1,7 @@
 // weft's worker entry on Bun (see worker.ts): the first message carries the start-up data; the entry
 // then builds the WorkerSidePort (ports.ts) over the Web Worker scope and hands it to core's worker loop.
 import process from "node:process";
-import type { WorkerSidePort } from "@weft/core";
-import type { StartEnvelope } from "./worker.ts";
+import type { StartEnvelope, WorkerSidePort } from "@weft/core";
 
 declare const self: Worker;
 

@@ -36,3 +36,7 @@ export { createPool } from "./pool/pool.ts";
 export type { Pool, PoolConfig } from "./pool/pool.ts";
 export { pickWorker } from "./pool/schedule.ts";
 export { PROTOCOL_VERSION } from "./pool/protocol.ts";
+export { forkedWorker } from "./pool/forked.ts";
+export type { ForkedChild, StartEnvelope } from "./pool/forked.ts";
+export { runAsChildProcess } from "./pool/process-side.ts";
+export type { ParentChannel } from "./pool/process-side.ts";

@@ -67,8 +67,19 @@ export interface ConnectionOptions {
 
 /** Worker-pool knobs (Piscina's vocabulary). */
 export interface PoolOptions {
-  /** Number of worker threads. Must be >= 1 in pool mode; `workers: 0` on `serve` means inline. Default 4. */
+  /** Number of workers. Must be >= 1 in pool mode; `workers: 0` on `serve` means inline. Default 4. */
   workers: number;
+  /** What a worker is. "thread" (default): a worker thread, the cheapest to start and to talk to.
+   * "process": a child process of the same runtime over an IPC channel; it can always be killed and
+   * running out of memory ends only itself, which Deno's threads cannot promise (a thread stuck in
+   * synchronous code keeps running after terminate(); a thread out of memory ends the whole process).
+   * Processes share no memory, so `lookahead` is off with them. */
+  isolation: "thread" | "process";
+  /** Memory limit per worker, MiB. Node threads: `resourceLimits.maxOldGenerationSizeMb`; processes on
+   * Node and Deno: V8's `--max-old-space-size`; processes on Bun: the data segment limit (RLIMIT_DATA),
+   * so allocation fails inside the worker. Deno and Bun threads cannot be limited (their runtimes take
+   * no per-thread limit: use processes). Default 2048. 0: none of weft's own (the runtime's default). */
+  maxMemoryMb: number;
   /** Jobs allowed to wait in the dispatcher's queue for a worker (beyond those held by busy workers,
    * see `lookahead`). When full, the request is answered 503 with Retry-After at
    * once. Default 1024. 0 means no queue: a job is refused unless a worker can take it at once. */
@@ -140,6 +151,8 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   workers: 4,
+  isolation: "thread",
+  maxMemoryMb: 2048,
   maxQueue: 1024,
   taskTimeout: 30_000,
   concurrency: 1,
@@ -178,6 +191,10 @@ export const resolvePoolOptions = (given?: Partial<PoolOptions>): PoolOptions =>
   if (pool.workers < 1 || !Number.isInteger(pool.workers)) {
     throw new RangeError("weft: pool.workers must be an integer >= 1 (use `workers: 0` on serve() to run handlers inline)");
   }
+  if (pool.isolation !== "thread" && pool.isolation !== "process") {
+    throw new TypeError(`weft: pool.isolation must be "thread" or "process", got ${JSON.stringify(pool.isolation).slice(0, 32)}`);
+  }
+  if (!Number.isInteger(pool.maxMemoryMb)) throw new RangeError("weft: pool.maxMemoryMb must be an integer >= 0");
   if (pool.concurrency < 1) throw new RangeError("weft: pool.concurrency must be >= 1");
   if (pool.bodyWindow < 1) throw new RangeError("weft: pool.bodyWindow must be >= 1");
   return pool;

@@ -62,33 +62,47 @@ export type Listen = (
 // ---------------------------------------------------------------------------------------------------
 // Worker threads
 
-/** One worker thread running weft's worker entry for this runtime. */
+/** One worker running weft's worker entry for this runtime: a thread, or a child process (see
+ * `SpawnOptions.isolation`). */
 export interface WorkerHandle {
-  /** Post a structured-clone message; ArrayBuffers in `transfer` are moved, not copied. */
+  /** Post a structured-clone message; ArrayBuffers in `transfer` are moved, not copied (a child
+   * process gets a copy). */
   post(message: unknown, transfer?: ArrayBuffer[]): void;
-  /** Kill the thread now. Resolves when it is gone (on Deno this must really stop a spinning thread;
-   * see NOTES.md). */
+  /** Kill the worker now. Resolves when it is gone. A thread stuck in synchronous code must really
+   * stop (Deno's threads do not: NOTES.md; `isolation: "process"` is the answer there). */
   terminate(): Promise<void>;
 }
 
 export interface WorkerEvents {
   onMessage(message: unknown): void;
-  /** The thread failed with an uncaught error. `onExit` follows. */
+  /** The worker failed with an uncaught error. `onExit` follows. */
   onError(error: unknown): void;
-  /** The thread is gone, for any reason. Called exactly once. */
+  /** The worker is gone, for any reason. Called exactly once. A process killed by a signal reports
+   * 128 + the signal's number, as a shell does. */
   onExit(code: number): void;
+}
+
+/** How one worker is started (PoolOptions.isolation and .maxMemoryMb). */
+export interface SpawnOptions {
+  /** "thread": a worker thread of this process, sharing memory with it. "process": a child process
+   * of the same runtime, talking over an IPC channel, which can always be killed and whose running
+   * out of memory ends only itself. */
+  isolation: "thread" | "process";
+  /** Memory limit for the worker in MiB, 0 for none of weft's own. How each runtime applies it, and
+   * where it cannot, is the adapter's to say (README "Worker pool"). */
+  maxMemoryMb: number;
 }
 
 /** Implemented by each adapter: start one worker that will run weft's worker loop. `data` is delivered
  * to the worker side as its start-up data. */
-export type SpawnWorker = (data: unknown, events: WorkerEvents) => WorkerHandle;
+export type SpawnWorker = (data: unknown, events: WorkerEvents, options: SpawnOptions) => WorkerHandle;
 
 /** The worker side of the same channel, as seen from inside the thread. */
 export interface WorkerSidePort {
   readonly data: unknown;
   post(message: unknown, transfer?: ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
-  /** End this thread (used by the worker loop after "shutdown"). */
+  /** End this worker (used by the worker loop after "shutdown"); messages already posted still arrive. */
   exit(code: number): void;
 }
 

@@ -1,6 +1,8 @@
 // Graceful shutdown under load (issue 4): a real server process on the pool, 20 requests in flight
 // when SIGTERM arrives. Every one must get its complete response, every worker must be joined, and the
-// process must exit 0. The server runs on the same runtime as this test (fixtures/pool-server.ts).
+// process must exit 0. The server runs on the same runtime as this test (fixtures/pool-server.ts), with
+// thread workers and with process workers; for these also as Ctrl-C does it: SIGINT to the whole
+// process group, workers included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
@@ -27,8 +29,24 @@ function request(port: number): Promise<string> {
 /** The server's exit code; null when a signal killed it. */
 const exitCodeOf = (child: ReturnType<typeof startPoolServer>) => child.exited.then((exit) => exit.code);
 
-test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker exits, the process exits 0`, async () => {
-  const child = startPoolServer();
+type Isolation = "thread" | "process";
+/** Who gets the signal: the server process, or (Ctrl-C in a terminal) its whole process group. */
+type Stop = { signal: "SIGTERM" | "SIGINT"; group: boolean };
+
+const CASES: [Isolation, Stop][] = [
+  ["thread", { signal: "SIGTERM", group: false }],
+  ["process", { signal: "SIGTERM", group: false }],
+  ["process", { signal: "SIGINT", group: true }],
+];
+
+for (const [isolation, stop] of CASES) {
+  const who = stop.group ? `${stop.signal} to the process group` : stop.signal;
+  test(`${who} with ${IN_FLIGHT} requests in flight on ${isolation} workers: all complete, every worker exits, the process exits 0`, () =>
+    shutdownUnderLoad(isolation, stop));
+}
+
+async function shutdownUnderLoad(isolation: Isolation, stop: Stop): Promise<void> {
+  const child = startPoolServer({}, { pool: { isolation }, ownGroup: stop.group });
   let out = "";
   /** Re-checked on every stdout chunk by whichever waitFor is pending. */
   let onOutput = () => {};
@@ -57,7 +75,8 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
     // (Running counts jobs held ahead at busy workers too: pool.lookahead.)
     const inFlight = (m: RegExpMatchArray) => Number(m[1]) >= WORKERS && Number(m[1]) + Number(m[2]) === IN_FLIGHT;
     await waitFor(/load (\d+) (\d+)\n/, "all requests in flight", inFlight);
-    child.kill("SIGTERM");
+    if (stop.group) child.killGroup(stop.signal);
+    else child.kill("SIGTERM");
 
     const all = await Promise.all(responses);
     for (const [i, raw] of all.entries()) {
@@ -74,10 +93,14 @@ test(`SIGTERM with ${IN_FLIGHT} requests in flight: all complete, every worker e
   } finally {
     if (!exited) child.kill("SIGKILL");
   }
-});
+}
 
-test("a second SIGTERM stops at once, even with a worker blocked in a long job", async () => {
-  const child = startPoolServer();
+for (const isolation of ["thread", "process"] as const) {
+  test(`a second SIGTERM stops at once, even with a ${isolation} worker blocked in a long job`, () => secondSignal(isolation));
+}
+
+async function secondSignal(isolation: Isolation): Promise<void> {
+  const child = startPoolServer({}, { pool: { isolation } });
   let out = "";
   child.onOutput((text) => (out += text));
   let exited = false;
@@ -102,4 +125,4 @@ test("a second SIGTERM stops at once, even with a worker blocked in a long job",
   } finally {
     if (!exited) child.kill("SIGKILL");
   }
-});
+}

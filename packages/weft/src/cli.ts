@@ -60,7 +60,7 @@ async function run(options: CliOptions): Promise<void> {
   const config: CliHandlerConfig = { app: options.command === "hello" ? "hello" : "static", root, listing: options.listing, cors: options.cors };
   process.env[CONFIG_ENV] = JSON.stringify(config);
   const handler = options.workers > 0
-    ? { module: new URL("./cli/app.ts", import.meta.url), workers: options.workers }
+    ? { module: new URL("./cli/app.ts", import.meta.url), workers: options.workers, pool: { isolation: options.processes ? "process" as const : "thread" as const } }
     : { fetch: createCliHandler(config, fs) };
 
   let server: Awaited<ReturnType<typeof serve>>;
@@ -72,7 +72,8 @@ async function run(options: CliOptions): Promise<void> {
     throw error;
   }
   const what = options.command === "hello" ? "the hello app" : root;
-  const mode = options.workers > 0 ? ` on ${options.workers} worker${options.workers === 1 ? "" : "s"}` : "";
+  const kind = options.processes ? " process" : "";
+  const mode = options.workers > 0 ? ` on ${options.workers}${kind} worker${options.workers === 1 ? "" : "s"}` : "";
   process.stdout.write(`weft ${VERSION}: serving ${what}${mode} at\n${urlsFor(server.hostname, server.port).map((u) => `  ${u}\n`).join("")}`);
   await server.finished;
   process.stdout.write("weft: stopped\n");

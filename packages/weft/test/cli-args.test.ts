@@ -7,8 +7,8 @@ import { folderErrorMessage, listenErrorMessage } from "../src/cli/errors.ts";
 import type { AccessLogEntry } from "@weft/core";
 
 test("serve with a folder and every flag", () => {
-  const o = parseArgs(["serve", "public", "--host", "0.0.0.0", "--port=0", "-w", "2", "--no-listing", "--cors", "--quiet"]);
-  assert.deepEqual(o, { command: "serve", dir: "public", host: "0.0.0.0", port: 0, workers: 2, listing: false, cors: true, quiet: true });
+  const o = parseArgs(["serve", "public", "--host", "0.0.0.0", "--port=0", "-w", "2", "--processes", "--no-listing", "--cors", "--quiet"]);
+  assert.deepEqual(o, { command: "serve", dir: "public", host: "0.0.0.0", port: 0, workers: 2, processes: true, listing: false, cors: true, quiet: true });
 });
 
 test("defaults: serve the current folder on 127.0.0.1", () => {
@@ -42,6 +42,7 @@ test("bad flag values are UsageErrors with a readable message", () => {
     [["serve", "--frobnicate"], /unknown option --frobnicate/],
     [["serve", "a", "b"], /one folder/],
     [["serve", "--cors=yes"], /takes no value/],
+    [["serve", "--processes"], /--processes needs --workers/],
     [["launch"], /unknown command "launch"/],
     [["serve", "--host"], /--host needs a value/],
   ];

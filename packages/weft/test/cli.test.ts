@@ -160,6 +160,18 @@ test("--workers 2 serves the folder from the worker pool", async () => {
   }
 });
 
+test("--workers 2 --processes serves the folder from child-process workers", async () => {
+  const run = start(["serve", dir, "--port", "0", "--workers", "2", "--processes"]);
+  try {
+    const [, url] = await waitFor(run, /on 2 process workers at\n\s+(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const file = await fetch(`${url}files/a.txt`);
+    assert.equal(await file.text(), "alpha");
+    assert.equal((await fetch(`${url}nope`)).status, 404);
+  } finally {
+    await stop(run);
+  }
+});
+
 test("a port in use is one friendly line and exit code 1", async () => {
   const blocker: NetServer = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -101,12 +101,12 @@ export class Outbox {
   #cancelled = false;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   /** A read already started by whoever looked at the body first (worker-loop's small-body check). */
-  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+  #pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | null;
 
   constructor(
     body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>,
     credit: number,
-    pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null,
+    pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | null = null,
   ) {
     this.#credit = credit;
     this.#reader = body instanceof ReadableStream ? body.getReader() : body;

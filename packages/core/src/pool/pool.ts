@@ -1,6 +1,6 @@
-// The worker pool (issue 4): app handlers on N worker threads, one shared FIFO, deadlines, crash
-// isolation, graceful shutdown, stats. Runtime-neutral: threads are started through the `SpawnWorker`
-// port of each adapter.
+// The worker pool (issue 4): app handlers on N worker threads (or child processes: PoolOptions.isolation),
+// one shared FIFO, deadlines, crash isolation, graceful shutdown, stats. Runtime-neutral: workers are
+// started through the `SpawnWorker` port of each adapter.
 //
 // Life of a job: pool.fetch(request) → refused at once with 503 + Retry-After if the queue is full →
 // else queued (FIFO) → handed to the least-loaded worker with a free slot (schedule.ts); if none is free,
@@ -16,7 +16,7 @@
 
 import type { PoolOptions } from "../options.ts";
 import { resolvePoolOptions } from "../options.ts";
-import type { SpawnWorker } from "../ports.ts";
+import type { SpawnOptions, SpawnWorker } from "../ports.ts";
 import type { PoolStats, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { ClaimTable } from "./claims.ts";
@@ -79,7 +79,10 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const slots: Slot[] = [];
   const queue: Job[] = [];
   // One claim cell per job that can be out at a worker at once (claims.ts); none without lookahead.
-  const claims = new ClaimTable(options.lookahead > 0 ? options.workers * (options.concurrency + options.lookahead) : 0);
+  // Processes share no memory: no claim cells, so no lookahead.
+  const sharesMemory = options.isolation === "thread";
+  const claims = new ClaimTable(sharesMemory && options.lookahead > 0 ? options.workers * (options.concurrency + options.lookahead) : 0);
+  const spawnOptions: SpawnOptions = { isolation: options.isolation, maxMemoryMb: options.maxMemoryMb };
   let nextJobId = 1;
   /** The worker behind each response the app produced (see Pool.workerOf). */
   const answeredBy = new WeakMap<Response, number>();
@@ -132,7 +135,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         log(`worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`);
       },
       onExit: (code) => onExit(slot, life, code, initError),
-    });
+    }, spawnOptions);
     Object.assign(life, { handle, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
     slot.current = life;
   }

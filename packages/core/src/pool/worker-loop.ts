@@ -56,7 +56,7 @@ function describe(error: unknown): string {
 interface EarlyBody {
   chunks: Uint8Array[];
   done: boolean;
-  pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+  pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | null;
 }
 
 const LATER = Symbol("later");

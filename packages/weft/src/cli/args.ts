@@ -7,6 +7,8 @@ export interface CliOptions {
   host: string;
   port: number;
   workers: number;
+  /** With --workers: child processes instead of threads (PoolOptions.isolation = "process"). */
+  processes: boolean;
   listing: boolean;
   cors: boolean;
   quiet: boolean;
@@ -34,6 +36,8 @@ Options:
   --host <addr>        interface to bind (default ${DEFAULT_HOST}; 0.0.0.0 or :: for all)
   -p, --port <n>       port to listen on (default ${DEFAULT_PORT}; 0 picks a free port and prints it)
   -w, --workers <n>    run handlers on n worker threads (default 0: on the main thread)
+  --processes          with --workers: make the workers child processes, which can always be
+                       killed and whose running out of memory ends only themselves
   --no-listing         answer 404 for folders without index.html instead of listing them
   --cors               allow cross-origin requests (Access-Control-Allow-Origin: *, preflight)
   -q, --quiet          do not log each request (the start and stop lines stay)
@@ -62,6 +66,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
     workers: 0,
+    processes: false,
     listing: true,
     cors: false,
     quiet: false,
@@ -105,6 +110,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--workers":
         options.workers = integer("--workers", value(), 0, MAX_WORKERS);
         break;
+      case "--processes":
+        noValue();
+        options.processes = true;
+        break;
       case "--no-listing":
         noValue();
         options.listing = false;
@@ -122,6 +131,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         throw new UsageError(`unknown option ${flag} (see weft --help)`);
     }
   }
+  if (options.processes && options.workers === 0) throw new UsageError("--processes needs --workers <n> (n >= 1)");
   const [command, ...rest] = positional;
   if (command === undefined) return { ...options, command: "help" };
   if (command === "serve") {
