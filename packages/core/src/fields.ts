@@ -18,12 +18,17 @@ function toLowerAscii(name: string): string {
   return name;
 }
 
+/** Numbers of strings kept per field line in Fields: its name, the name lowercased, its value. */
+const STRIDE = 3;
+const NAME = 0;
+const LOWER_NAME = 1;
+const VALUE = 2;
+
 /** Ordered field lines as received. Names keep their original case; values are OWS-trimmed. Lookup
  * lowercases the asked name once and compares with names lowercased once at parse time. */
 export class Fields {
-  private readonly names: string[] = [];
-  private readonly lower: string[] = [];
-  private readonly values: string[] = [];
+  /** STRIDE strings per field line, in order (one array per head rather than one per part). */
+  private readonly lines: string[] = [];
 
   /** Fields from [name, value] pairs (tests, trailers built by hand). Names and values are taken as
    * given: only the parser validates. */
@@ -32,44 +37,44 @@ export class Fields {
   }
 
   get length(): number {
-    return this.names.length;
+    return this.lines.length / STRIDE;
   }
 
   /** Name of the i-th field line, as received. */
   name(i: number): string {
-    return this.names[i]!;
+    return this.lines[i * STRIDE + NAME]!;
   }
 
   /** Name of the i-th field line, lowercased. */
   lowerName(i: number): string {
-    return this.lower[i]!;
+    return this.lines[i * STRIDE + LOWER_NAME]!;
   }
 
   /** Value of the i-th field line, leading and trailing OWS removed. */
   value(i: number): string {
-    return this.values[i]!;
+    return this.lines[i * STRIDE + VALUE]!;
   }
 
   /** First value of `name` (any case), or null. */
   get(name: string): string | null {
     const i = this.indexOf(name);
-    return i < 0 ? null : this.values[i]!;
+    return i < 0 ? null : this.value(i);
   }
 
   /** Every value of `name` (any case), in order. */
   getAll(name: string): string[] {
     const key = toLowerAscii(name);
     const out: string[] = [];
-    const lower = this.lower;
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) out.push(this.values[i]!);
+    const lines = this.lines;
+    for (let at = 0; at < lines.length; at += STRIDE) if (lines[at + LOWER_NAME] === key) out.push(lines[at + VALUE]!);
     return out;
   }
 
   /** Index of the first field line named `name` (any case), or -1. */
   indexOf(name: string): number {
     const key = toLowerAscii(name);
-    const lower = this.lower;
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return i;
+    const lines = this.lines;
+    for (let at = 0; at < lines.length; at += STRIDE) if (lines[at + LOWER_NAME] === key) return at / STRIDE;
     return -1;
   }
 
@@ -78,7 +83,8 @@ export class Fields {
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.names.length; i++) yield [this.names[i]!, this.values[i]!];
+    const lines = this.lines;
+    for (let at = 0; at < lines.length; at += STRIDE) yield [lines[at + NAME]!, lines[at + VALUE]!];
   }
 
   /** A web Headers with every field line appended in order (repeated names are joined by the Headers
@@ -86,82 +92,80 @@ export class Fields {
    * every name and value the Headers class would refuse. */
   toHeaders(): Headers {
     const headers = new Headers();
-    for (let i = 0; i < this.names.length; i++) headers.append(this.names[i]!, this.values[i]!);
+    const lines = this.lines;
+    for (let at = 0; at < lines.length; at += STRIDE) headers.append(lines[at + NAME]!, lines[at + VALUE]!);
     return headers;
   }
 
   /** Add a field line. `lowerName` may be passed when the caller already has it. */
   append(name: string, value: string, lowerName: string = name.toLowerCase()): void {
-    this.names.push(name);
-    this.lower.push(lowerName);
-    this.values.push(value);
+    this.lines.push(name, lowerName, value);
   }
 }
 
 
-/** Flags scanFieldLine sets in `out[FIELD_FLAGS]`. */
-export const NAME_HAS_UPPER = 1;
+/** Flag scanField sets in `out[FIELD_FLAGS]`: the value holds obs-text (a byte >= 0x80). */
 export const VALUE_HAS_NON_ASCII = 2;
-/** Indexes into scanFieldLine's `out`. */
+/** Indexes into scanField's `out`. */
 export const NAME_END = 0;
 export const VALUE_START = 1;
 export const VALUE_END = 2;
 export const FIELD_FLAGS = 3;
+/** What scanField returns when the line cannot be a field line, whatever follows. */
+export const SCAN_OBS_FOLD = -1;
+export const SCAN_BAD_NAME = -2;
 
 /**
- * Check one field line, bytes [start, end) with its line terminator already removed, without decoding
- * it: on success write the name end, the OWS-trimmed value bounds and flags into `out` and return null;
- * else return the kind of error (RFC 9112 §5):
+ * Scan a field line from `start` without decoding it: the name, its ":", OWS, then value bytes up to
+ * the first byte that cannot be in a value, or `limit`. Returns where the value scan stopped (the name
+ * end, the OWS-trimmed value bounds and flags are then in `out`), or SCAN_OBS_FOLD / SCAN_BAD_NAME.
+ * Given the end of the line as `limit`, the line is valid when the scan stops at `limit`
+ * (scanFieldLine). Given the end of the chunk, a scan that stops at a CRLF has found a complete valid
+ * line without looking for its LF first: CR and LF are never value bytes (the parser's fast path).
+ */
+export function scanField(bytes: Uint8Array, start: number, limit: number, out: number[]): number {
+  const first = bytes[start]!;
+  if (first === SP || first === HTAB) return SCAN_OBS_FOLD;
+  let i = start;
+  while (i < limit && TCHAR[bytes[i]!] === 1) i++;
+  if (i === start || i === limit || bytes[i] !== COLON) return SCAN_BAD_NAME;
+  let v = i + 1;
+  while (v < limit && (bytes[v] === SP || bytes[v] === HTAB)) v++;
+  // Value bytes are nearly always ASCII: a tight loop over them, stepping over obs-text one at a time.
+  let flags = 0;
+  let j = v;
+  for (;;) {
+    while (j < limit && ASCII_VALUE_CHAR[bytes[j]!] === 1) j++;
+    if (j === limit || bytes[j]! < FIRST_NON_ASCII) break;
+    flags = VALUE_HAS_NON_ASCII;
+    j++;
+  }
+  let e = j;
+  while (e > v && (bytes[e - 1] === SP || bytes[e - 1] === HTAB)) e--;
+  out[NAME_END] = i;
+  out[VALUE_START] = v;
+  out[VALUE_END] = e;
+  out[FIELD_FLAGS] = flags;
+  return j;
+}
+
+/**
+ * Check one field line, bytes [start, end) with its line terminator already removed: null (and
+ * scanField's results in `out`) if it is valid, else the kind of error (RFC 9112 §5):
  * - a line starting with SP/HTAB is obsolete line folding (§5.2), refused: "obs_fold";
  * - the name must be a non-empty token and be followed directly by ":" (§5.1: no whitespace between
  *   name and colon, "a server MUST reject"): "bad_field_name";
  * - the value, OWS-trimmed, may hold only HTAB, SP, VCHAR and obs-text: "bad_field_value".
  */
 export function scanFieldLine(bytes: Uint8Array, start: number, end: number, out: number[]): HttpErrorKind | null {
-  const first = bytes[start]!;
-  if (first === SP || first === HTAB) return "obs_fold";
-  // One table lookup per byte both checks it and says which flag it sets (see NAME_CLASS/VALUE_CLASS).
-  let name = 0;
-  let i = start;
-  for (; i < end; i++) {
-    const c = NAME_CLASS[bytes[i]!]!;
-    if (c === 0) break;
-    name |= c;
-  }
-  if (i === start || i === end || bytes[i] !== COLON) return "bad_field_name";
-  let v = i + 1;
-  while (v < end && (bytes[v] === SP || bytes[v] === HTAB)) v++;
-  let e = end;
-  while (e > v && (bytes[e - 1] === SP || bytes[e - 1] === HTAB)) e--;
-  let value = CLASS_OK;
-  for (let j = v; j < e; j++) {
-    const c = VALUE_CLASS[bytes[j]!]!;
-    if (c === 0) return "bad_field_value";
-    value |= c;
-  }
-  out[NAME_END] = i;
-  out[VALUE_START] = v;
-  out[VALUE_END] = e;
-  out[FIELD_FLAGS] = (name & NAME_HAS_UPPER) | (value & VALUE_HAS_NON_ASCII);
-  return null;
+  const stop = scanField(bytes, start, end, out);
+  if (stop === SCAN_OBS_FOLD) return "obs_fold";
+  if (stop === SCAN_BAD_NAME) return "bad_field_name";
+  return stop === end ? null : "bad_field_value";
 }
 
-/** Byte classes for scanFieldLine: 0 refused, else CLASS_OK plus the flag the byte sets. */
-const CLASS_OK = 4;
-const NAME_CLASS = (() => {
-  const t = new Uint8Array(256);
-  for (let b = 0; b < 256; b++) {
-    if (TCHAR[b] === 1) t[b] = CLASS_OK | (b >= UPPER_A && b <= UPPER_Z ? NAME_HAS_UPPER : 0);
-  }
-  return t;
-})();
-const VALUE_CLASS = (() => {
-  const t = new Uint8Array(256);
-  for (let b = 0; b < 256; b++) {
-    if (FIELD_VALUE_CHAR[b] === 1) t[b] = CLASS_OK | (b >= FIRST_NON_ASCII ? VALUE_HAS_NON_ASCII : 0);
-  }
-  return t;
-})();
+/** The ASCII part of FIELD_VALUE_CHAR (HTAB, SP, VCHAR); obs-text is handled apart to flag it. */
+const ASCII_VALUE_CHAR = FIELD_VALUE_CHAR.map((ok, b) => (b < FIRST_NON_ASCII ? ok : 0));
 
 const scratch = [0, 0, 0, 0];
 
@@ -171,7 +175,7 @@ export function parseFieldLine(bytes: Uint8Array, start: number, end: number, fi
   if (error !== null) return error;
   const name = latin1(bytes, start, scratch[NAME_END]!);
   const value = latin1(bytes, scratch[VALUE_START]!, scratch[VALUE_END]!);
-  fields.append(name, value, (scratch[FIELD_FLAGS]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
+  fields.append(name, value, toLowerAscii(name));
   return null;
 }
 
@@ -207,3 +211,68 @@ export function knownLowerName(bytes: Uint8Array, start: number, end: number): s
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Field names seen before, by their bytes
+
+/** Slots in the name cache: far more than the distinct spellings a client sends (a browser: ~15). */
+const NAME_SLOTS = 256;
+/** Longer names are not cached (they are rare and would make the byte store large). */
+const MAX_CACHED_NAME = 32;
+/** Where a name of these bytes would be: its length and three of its bytes (first, middle, last),
+ * mixed, rounded down to an even slot. Cheap, and spreads the usual names well. */
+function nameSlot(bytes: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  return (n * 25 + bytes[start]! * 61 + bytes[end - 1]! * 57 + bytes[start + (n >> 1)]!) & (NAME_SLOTS - 2);
+}
+
+/**
+ * The field names a client sends repeat request after request, in the same spelling: each spelling
+ * seen is remembered with its lowercase form, so a known name costs no decoding, no string and no
+ * lowercasing, only a comparison with its bytes. Two ways per slot (an even slot and the odd one
+ * after it): a new name takes a free one, else the odd one. Bounded: NAME_SLOTS names at most.
+ */
+class NameCache {
+  /** The result of the last read(): the name as received and its lowercase form. */
+  name = "";
+  lower = "";
+  /** Names as received (exact case), by slot; "" for a free slot. */
+  private readonly names: string[] = new Array<string>(NAME_SLOTS).fill("");
+  /** Their lowercase forms (KNOWN_NAMES constants where known). */
+  private readonly lowers: string[] = new Array<string>(NAME_SLOTS).fill("");
+  /** Each slot's name bytes, MAX_CACHED_NAME bytes per slot (comparing bytes with bytes is cheaper
+   * than with a string's char codes). */
+  private readonly bytes = new Uint8Array(NAME_SLOTS * MAX_CACHED_NAME);
+
+  /** Set `name` and `lower` for the name in bytes [start, end) (a token, so ASCII). Only a miss
+   * decodes it, from `text`: the same bytes decoded, starting at `textStart`. */
+  read(bytes: Uint8Array, start: number, end: number, text: string, textStart: number): void {
+    const length = end - start;
+    const slot = nameSlot(bytes, start, end);
+    const hit = this.holds(slot, bytes, start, length) ? slot : this.holds(slot + 1, bytes, start, length) ? slot + 1 : -1;
+    if (hit >= 0) {
+      this.name = this.names[hit]!;
+      this.lower = this.lowers[hit]!;
+      return;
+    }
+    const name = text.slice(textStart, textStart + length);
+    const lower = knownLowerName(bytes, start, end) ?? toLowerAscii(name);
+    this.name = name;
+    this.lower = lower;
+    if (length > MAX_CACHED_NAME) return;
+    const free = this.names[slot] === "" ? slot : slot + 1;
+    this.names[free] = name;
+    this.lowers[free] = lower;
+    this.bytes.set(bytes.subarray(start, end), free * MAX_CACHED_NAME);
+  }
+
+  private holds(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
+    if (this.names[slot]!.length !== length) return false;
+    const cached = this.bytes;
+    const at = slot * MAX_CACHED_NAME;
+    for (let i = 0; i < length; i++) if (cached[at + i] !== bytes[start + i]) return false;
+    return true;
+  }
+}
+
+export const fieldNames = new NameCache();

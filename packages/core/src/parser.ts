@@ -47,11 +47,11 @@ import {
   FIELD_FLAGS,
   Fields,
   NAME_END,
-  NAME_HAS_UPPER,
   VALUE_END,
   VALUE_HAS_NON_ASCII,
   VALUE_START,
-  knownLowerName,
+  fieldNames,
+  scanField,
   scanFieldLine,
 } from "./fields.ts";
 import { resolveLeniency, resolveLimits } from "./options.ts";
@@ -186,8 +186,10 @@ class RequestParser implements Parser {
   private lineStart = 0;
   /** The request line's offsets, section-relative; null until seen. */
   private line: RequestLineSpans | null = null;
-  /** SPAN numbers per field line, section-relative. */
+  /** SPAN numbers per field line, section-relative: the first `spanCount` entries are this section's
+   * (the array is overwritten, never shrunk, from one section to the next). */
   private readonly spans: number[] = [];
+  private spanCount = 0;
   private readonly scan = [0, 0, 0, 0];
   /** Some value holds obs-text: decode this section byte for byte. */
   private nonAscii = false;
@@ -316,8 +318,16 @@ class RequestParser implements Parser {
       this.lineStart = 0;
     }
     while (pos < end) {
-      const found = chunk.indexOf(LF, pos);
-      const lf = found === -1 ? end : found;
+      let lf = -1;
+      if (!this.buffered && this.line !== null && this.state === S_HEAD) {
+        pos = this.fieldLinesInPlace(chunk, pos, end);
+        if (pos === end) break;
+        if (chunk[pos] === CR && pos + 1 < end && chunk[pos + 1] === LF) lf = pos + 1; // the empty line
+      }
+      if (lf === -1) {
+        const found = chunk.indexOf(LF, pos);
+        lf = found === -1 ? end : found;
+      }
       if (lf === end) {
         // An incomplete line: keep the section (or its new bytes) for the next chunk.
         if (this.buffered) this.append(chunk, pos, end);
@@ -347,6 +357,32 @@ class RequestParser implements Parser {
     }
     // The chunk ended on a line boundary inside a section: keep what was read of it.
     if (!this.buffered && pos > this.secStart) this.append(chunk, this.secStart, pos);
+    return pos;
+  }
+
+  /**
+   * The fast path for the field lines of a head read in place: take each line from `pos` that is
+   * valid, ends in CRLF inside this chunk and stays within the limits, recording it exactly as
+   * sectionLine would. One scan per line (fields.ts scanField, up to the end of the chunk) both checks
+   * it and finds its end: CR and LF are never value bytes, so a scan stopping at a CRLF has read a
+   * whole valid line. Returns where it stopped: that line (the empty line, a partial line, one to
+   * refuse or over a limit) is left to the general path, which decides it as for any other line.
+   */
+  private fieldLinesInPlace(chunk: Uint8Array, pos: number, end: number): number {
+    const scan = this.scan;
+    const maxSpans = this.limits.maxHeaderCount * SPAN;
+    const maxFieldBytes = this.limits.maxHeaderBytes;
+    while (pos < end && this.spanCount < maxSpans) {
+      const stop = scanField(chunk, pos, end, scan);
+      if (stop < 0 || stop + 1 >= end || chunk[stop] !== CR || chunk[stop + 1] !== LF) break;
+      const bytes = stop + 2 - pos; // with its CRLF, as sectionLine counts a line
+      if (this.fieldBytes + bytes > maxFieldBytes) break;
+      this.addSpan(pos, this.secStart);
+      this.fieldBytes += bytes;
+      this.headBytes += bytes;
+      pos = stop + 2;
+    }
+    this.lineStart = pos - this.secStart;
     return pos;
   }
 
@@ -405,7 +441,7 @@ class RequestParser implements Parser {
       if (end === start) return crlf ? this.completeTrailers(bytes, base) : this.fail("bare_lf");
       if (this.trailerBytes + raw + 1 > limits.maxTrailerBytes) return this.fail("trailers_too_large");
       if (!crlf) return this.fail("bare_lf");
-      if (this.spans.length >= limits.maxHeaderCount * SPAN) return this.fail("trailers_too_large");
+      if (this.spanCount >= limits.maxHeaderCount * SPAN) return this.fail("trailers_too_large");
       if (scanFieldLine(bytes, start, end, this.scan) !== null) return this.fail("bad_trailer");
       this.addSpan(start, base);
       this.trailerBytes += raw + 1;
@@ -442,7 +478,7 @@ class RequestParser implements Parser {
     }
     if (this.fieldBytes + raw + 1 > limits.maxHeaderBytes) return this.fail("headers_too_large");
     if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
-    if (this.spans.length >= limits.maxHeaderCount * SPAN) return this.fail("too_many_headers");
+    if (this.spanCount >= limits.maxHeaderCount * SPAN) return this.fail("too_many_headers");
     const error = scanFieldLine(bytes, start, end, this.scan);
     if (error !== null) return this.fail(error);
     this.addSpan(start, base);
@@ -455,8 +491,15 @@ class RequestParser implements Parser {
    * in `scan` are absolute in the line's bytes; spans are section-relative). */
   private addSpan(start: number, base: number): void {
     const scan = this.scan;
+    const spans = this.spans;
+    const n = this.spanCount;
     const flags = scan[FIELD_FLAGS]!;
-    this.spans.push(start - base, scan[NAME_END]! - base, scan[VALUE_START]! - base, scan[VALUE_END]! - base, flags);
+    spans[n] = start - base;
+    spans[n + 1] = scan[NAME_END]! - base;
+    spans[n + 2] = scan[VALUE_START]! - base;
+    spans[n + 3] = scan[VALUE_END]! - base;
+    spans[n + 4] = flags;
+    this.spanCount = n + SPAN;
     if ((flags & VALUE_HAS_NON_ASCII) !== 0) this.nonAscii = true;
   }
 
@@ -472,14 +515,11 @@ class RequestParser implements Parser {
   private buildFields(text: string, offset: number, bytes: Uint8Array, base: number): Fields {
     const fields = new Fields();
     const spans = this.spans;
-    for (let i = 0; i < spans.length; i += SPAN) {
+    const names = fieldNames;
+    for (let i = 0; i < this.spanCount; i += SPAN) {
       const start = spans[i]!;
-      const nameEnd = spans[i + 1]!;
-      const name = text.slice(start - offset, nameEnd - offset);
-      const value = text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset);
-      const lower = knownLowerName(bytes, base + start, base + nameEnd) ??
-        ((spans[i + 4]! & NAME_HAS_UPPER) !== 0 ? name.toLowerCase() : name);
-      fields.append(name, value, lower);
+      names.read(bytes, base + start, base + spans[i + 1]!, text, start - offset);
+      fields.append(names.name, text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset), names.lower);
     }
     return fields;
   }
@@ -487,8 +527,8 @@ class RequestParser implements Parser {
   private completeHead(bytes: Uint8Array, base: number, line: RequestLineSpans): number {
     // The request line starts the section (leading empty lines were dropped): decode from 0 to the end
     // of the last field value.
-    const spans = this.spans;
-    const last = spans.length > 0 ? spans[spans.length - 2]! : line.targetEnd;
+    const n = this.spanCount;
+    const last = n > 0 ? this.spans[n - 2]! : line.targetEnd;
     const text = this.decode(bytes, base, 0, last);
     const fields = this.buildFields(text, 0, bytes, base);
     const meaning = interpretHead(line, fields, this.limits);
@@ -529,10 +569,11 @@ class RequestParser implements Parser {
 
   private completeTrailers(bytes: Uint8Array, base: number): number {
     const spans = this.spans;
+    const n = this.spanCount;
     let trailers: Fields | null = null;
-    if (spans.length > 0) {
+    if (n > 0) {
       const from = spans[0]!;
-      trailers = this.buildFields(this.decode(bytes, base, from, spans[spans.length - 2]!), from, bytes, base);
+      trailers = this.buildFields(this.decode(bytes, base, from, spans[n - 2]!), from, bytes, base);
     }
     this.resetSection();
     this.endMessage(trailers);
@@ -546,7 +587,7 @@ class RequestParser implements Parser {
     this.secLen = 0;
     this.lineStart = 0;
     this.line = null;
-    this.spans.length = 0;
+    this.spanCount = 0;
     this.nonAscii = false;
   }
 
