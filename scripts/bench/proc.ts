@@ -1,15 +1,15 @@
 // Benchmark server processes: how each (runtime, kind) is started, how its port is learnt, and what the
 // kernel says about it (/proc/<pid>/stat CPU time, /proc/<pid>/status VmRSS). Linux only.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PORT_LINE_PREFIX } from "./servers/content.ts";
 
 export type RuntimeName = "node" | "deno" | "bun";
 export const RUNTIMES: readonly RuntimeName[] = ["node", "deno", "bun"];
 
-/** weft inline, weft on a pool of N workers, or the runtime's own server. */
-export const SERVER_KINDS = ["weft-inline", "weft-pool2", "weft-pool4", "native"] as const;
+/** weft inline, weft on a pool of N worker threads (or, "proc", child processes), or the runtime's own server. */
+export const SERVER_KINDS = ["weft-inline", "weft-pool2", "weft-pool4", "weft-proc2", "native"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface ServerSpec {
@@ -18,7 +18,7 @@ export interface ServerSpec {
 }
 
 const NATIVE_NAMES: Record<RuntimeName, string> = { node: "node:http", deno: "Deno.serve", bun: "Bun.serve" };
-const POOL_WORKERS: Record<ServerKind, number> = { "weft-inline": 0, "weft-pool2": 2, "weft-pool4": 4, native: 0 };
+const POOL_WORKERS: Record<ServerKind, number> = { "weft-inline": 0, "weft-pool2": 2, "weft-pool4": 4, "weft-proc2": 2, native: 0 };
 
 export const serverLabel = (spec: ServerSpec): string =>
   spec.kind === "native" ? NATIVE_NAMES[spec.runtime] : `${spec.kind}@${spec.runtime}`;
@@ -87,7 +87,7 @@ export interface RunningServer {
 
 export async function startServer(spec: ServerSpec, env: NodeJS.ProcessEnv, profileDir?: string): Promise<RunningServer> {
   const entry = spec.kind === "native" ? NATIVE_ENTRY[spec.runtime] : "weft.ts";
-  const args = spec.kind === "native" ? [] : [`--workers=${POOL_WORKERS[spec.kind]}`];
+  const args = spec.kind === "native" ? [] : [`--workers=${POOL_WORKERS[spec.kind]}`, ...(spec.kind === "weft-proc2" ? ["--processes"] : [])];
   const child = spawnWithUlimit(commandFor(spec.runtime, SERVERS_DIR + entry, args, profileDir), env);
   const label = serverLabel(spec);
   let stderr = "";
@@ -153,8 +153,23 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** utime + stime of the whole process (all threads), in seconds: proc(5) fields 14 and 15. */
+/** utime + stime of the whole process (all threads) and of its live descendants (process workers), in
+ * seconds: proc(5) fields 14 and 15. */
 export function cpuSecondsOf(pid: number): number {
+  return ownCpuSecondsOf(pid) + childrenOf(pid).reduce((sum, child) => sum + cpuSecondsOf(child), 0);
+}
+
+/** Child pids, from /proc/<pid>/task/<tid>/children (every thread's). Gone or unreadable: none. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+function ownCpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -49,6 +49,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { kind: "throughput", id: "echo", title: "POST 4 KiB echo", weft: "weft-inline", baseline: "native", path: "/echo", method: "POST", body: ECHO_BYTES },
   { kind: "throughput", id: "pool-get", title: "GET / pool of 2 vs weft inline", weft: "weft-pool2", baseline: "weft-inline", path: "/" },
   { kind: "throughput", id: "cpu", title: "CPU route (~2 ms) pool of 2 vs inline", weft: "weft-pool2", baseline: "weft-inline", path: "/cpu" },
+  // The same two on child-process workers (pool.isolation "process"): no targets, reported only.
+  { kind: "throughput", id: "pool-get-proc", title: "GET / process pool of 2 vs weft inline", weft: "weft-proc2", baseline: "weft-inline", path: "/" },
+  { kind: "throughput", id: "cpu-proc", title: "CPU route (~2 ms) process pool of 2 vs inline", weft: "weft-proc2", baseline: "weft-inline", path: "/cpu" },
   { kind: "idle", id: "idle", title: "idle keep-alive connections, KiB RSS each", weft: "weft-inline", baseline: "native" },
   { kind: "blocked", id: "p99-blocked", title: `p99 GET / with ${BLOCKED_WORKERS} of 4 workers blocked vs free`, server: "weft-pool4" },
 ];

@@ -1,6 +1,7 @@
 // A weft benchmark server on whichever runtime runs this file (Node via tsx, Deno, Bun).
 //   --workers=0  handlers inline on the event loop (`serve({ fetch })`)
 //   --workers=N  handlers on a pool of N worker threads (`serve({ module, workers: N })`)
+//   --processes  with --workers: the pool's workers are child processes (`pool: { isolation: "process" }`)
 // Prints `WEFT_BENCH_PORT=<port>` once listening; exits cleanly on SIGTERM (for `--cpu-prof`).
 import type { Server, ServeOptions } from "@weft/core";
 import app from "./app.ts";
@@ -38,6 +39,7 @@ function runtime(): Runtime {
 const rt = runtime();
 const workersArg = rt.args.find((a) => a.startsWith("--workers="));
 const workers = workersArg ? Number(workersArg.slice("--workers=".length)) : 0;
+const isolation = rt.args.includes("--processes") ? "process" : "thread";
 
 // The adapter for this runtime. A computed specifier, so typechecking the bench (with Node's types) does
 // not pull in the Deno and Bun adapters' sources.
@@ -46,7 +48,7 @@ const { serve } = (await import(adapter)) as { serve(options: ServeOptions): Pro
 
 const common: ServeOptions = { hostname: "127.0.0.1", port: 0, timeouts: { keepAliveTimeout: IDLE_TIMEOUT_MS } };
 const server = workers > 0
-  ? await serve({ ...common, module: new URL("./app.ts", import.meta.url).href, workers })
+  ? await serve({ ...common, module: new URL("./app.ts", import.meta.url).href, workers, pool: { isolation } })
   : await serve({ ...common, fetch: app.fetch });
 console.log(`${PORT_LINE_PREFIX}${server.port}`);
 
