@@ -129,12 +129,20 @@ export function scanField(bytes: Uint8Array, start: number, limit: number, out: 
   let i = start;
   while (i < limit && TCHAR[bytes[i]!] === 1) i++;
   if (i === start || i === limit || bytes[i] !== COLON) return SCAN_BAD_NAME;
-  let v = i + 1;
+  return scanFieldValue(bytes, i, limit, out);
+}
+
+/** The second half of scanField, from the ":" ending a valid name at `colon` (for a name already
+ * known valid, such as one found in the name cache). */
+export function scanFieldValue(bytes: Uint8Array, colon: number, limit: number, out: number[]): number {
+  let v = colon + 1;
   while (v < limit && (bytes[v] === SP || bytes[v] === HTAB)) v++;
-  // Value bytes are nearly always ASCII: a tight loop over them, stepping over obs-text one at a time.
+  // Value bytes are nearly always ASCII: a tight loop over them, four at a time while all four are
+  // (one branch per four bytes), stepping over obs-text one byte at a time.
   let flags = 0;
   let j = v;
   for (;;) {
+    while (j + 4 <= limit && (ASCII_VALUE_CHAR[bytes[j]!]! & ASCII_VALUE_CHAR[bytes[j + 1]!]! & ASCII_VALUE_CHAR[bytes[j + 2]!]! & ASCII_VALUE_CHAR[bytes[j + 3]!]!) === 1) j += 4;
     while (j < limit && ASCII_VALUE_CHAR[bytes[j]!] === 1) j++;
     if (j === limit || bytes[j]! < FIRST_NON_ASCII) break;
     flags = VALUE_HAS_NON_ASCII;
@@ -142,7 +150,7 @@ export function scanField(bytes: Uint8Array, start: number, limit: number, out: 
   }
   let e = j;
   while (e > v && (bytes[e - 1] === SP || bytes[e - 1] === HTAB)) e--;
-  out[NAME_END] = i;
+  out[NAME_END] = colon;
   out[VALUE_START] = v;
   out[VALUE_END] = e;
   out[FIELD_FLAGS] = flags;
@@ -233,7 +241,7 @@ function nameSlot(bytes: Uint8Array, start: number, end: number): number {
  * after it): a new name takes a free one, else the odd one. Bounded: NAME_SLOTS names at most.
  */
 class NameCache {
-  /** The result of the last read(): the name as received and its lowercase form. */
+  /** The result of the last lookup() or matchAt(): the name as received and its lowercase form. */
   name = "";
   lower = "";
   /** Names as received (exact case), by slot; "" for a free slot. */
@@ -244,26 +252,39 @@ class NameCache {
    * than with a string's char codes). */
   private readonly bytes = new Uint8Array(NAME_SLOTS * MAX_CACHED_NAME);
 
-  /** Set `name` and `lower` for the name in bytes [start, end) (a token, so ASCII). Only a miss
-   * decodes it, from `text`: the same bytes decoded, starting at `textStart`. */
-  read(bytes: Uint8Array, start: number, end: number, text: string, textStart: number): void {
+  /** Set `name` and `lower` for the valid field name in bytes [start, end) (a token, so ASCII),
+   * remembering it if new. Returns its slot, or -1 for a name too long to keep. */
+  lookup(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const slot = nameSlot(bytes, start, end);
     const hit = this.holds(slot, bytes, start, length) ? slot : this.holds(slot + 1, bytes, start, length) ? slot + 1 : -1;
     if (hit >= 0) {
       this.name = this.names[hit]!;
       this.lower = this.lowers[hit]!;
-      return;
+      return hit;
     }
-    const name = text.slice(textStart, textStart + length);
+    const name = latin1(bytes, start, end);
     const lower = knownLowerName(bytes, start, end) ?? toLowerAscii(name);
     this.name = name;
     this.lower = lower;
-    if (length > MAX_CACHED_NAME) return;
+    if (length > MAX_CACHED_NAME) return -1;
     const free = this.names[slot] === "" ? slot : slot + 1;
     this.names[free] = name;
     this.lowers[free] = lower;
     this.bytes.set(bytes.subarray(start, end), free * MAX_CACHED_NAME);
+    return free;
+  }
+
+  /** When the name in `slot` is at bytes[start…] and directly followed by ":" (before `limit`): set
+   * `name` and `lower` and return where the ":" is. Else -1. A match is a valid name: only valid
+   * names are kept. */
+  matchAt(slot: number, bytes: Uint8Array, start: number, limit: number): number {
+    const length = this.names[slot]!.length;
+    const colon = start + length;
+    if (length === 0 || colon >= limit || bytes[colon] !== COLON || !this.holds(slot, bytes, start, length)) return -1;
+    this.name = this.names[slot]!;
+    this.lower = this.lowers[slot]!;
+    return colon;
   }
 
   private holds(slot: number, bytes: Uint8Array, start: number, length: number): boolean {

@@ -53,10 +53,11 @@ import {
   fieldNames,
   scanField,
   scanFieldLine,
+  scanFieldValue,
 } from "./fields.ts";
 import { resolveLeniency, resolveLimits } from "./options.ts";
 import type { Leniency, Limits } from "./options.ts";
-import { interpretHead, parseRequestLine } from "./request-head.ts";
+import { interpretHead, parseRequestLine, requestLineEnd, scanRequestLine } from "./request-head.ts";
 import type { BodyKind, RequestLineSpans, TargetForm } from "./request-head.ts";
 
 export { Fields } from "./fields.ts";
@@ -190,6 +191,13 @@ class RequestParser implements Parser {
    * (the array is overwritten, never shrunk, from one section to the next). */
   private readonly spans: number[] = [];
   private spanCount = 0;
+  /** Name and lowercase name of each field line of the section, by index (fields.ts fieldNames). */
+  private readonly names: string[] = [];
+  private readonly lowerNames: string[] = [];
+  /** fieldNames slot of each field name of the last head, by index (-1: none): a client sends the same
+   * names in the same order on every request, so line k is first compared with the k-th name of the
+   * last head, which both checks and identifies it. */
+  private readonly lastNames: number[] = [];
   private readonly scan = [0, 0, 0, 0];
   /** Some value holds obs-text: decode this section byte for byte. */
   private nonAscii = false;
@@ -319,10 +327,17 @@ class RequestParser implements Parser {
     }
     while (pos < end) {
       let lf = -1;
-      if (!this.buffered && this.line !== null && this.state === S_HEAD) {
-        pos = this.fieldLinesInPlace(chunk, pos, end);
-        if (pos === end) break;
-        if (chunk[pos] === CR && pos + 1 < end && chunk[pos + 1] === LF) lf = pos + 1; // the empty line
+      if (!this.buffered && this.state === S_HEAD) {
+        // The fast paths for a head read in place (each takes only lines it can decide alone).
+        if (this.line === null) {
+          pos = this.requestLineInPlace(chunk, pos, end);
+          if (pos === end) break;
+        }
+        if (this.line !== null) {
+          pos = this.fieldLinesInPlace(chunk, pos, end);
+          if (pos === end) break;
+          if (chunk[pos] === CR && pos + 1 < end && chunk[pos + 1] === LF) lf = pos + 1; // the empty line
+        }
       }
       if (lf === -1) {
         const found = chunk.indexOf(LF, pos);
@@ -360,24 +375,53 @@ class RequestParser implements Parser {
     return pos;
   }
 
+  /** The fast path for a request line read in place: take the line at `pos` if scanRequestLine finds
+   * it complete and valid and it is within maxRequestLineBytes, recording it as sectionLine would.
+   * Returns the position after it, or `pos` when it is left to the general path. */
+  private requestLineInPlace(chunk: Uint8Array, pos: number, end: number): number {
+    const line = scanRequestLine(chunk, pos, end);
+    if (line === null) return pos;
+    const cr = requestLineEnd(line);
+    if (cr - pos > this.limits.maxRequestLineBytes) return pos;
+    this.startMessage(line, this.secStart, cr + 2 - pos);
+    this.lineStart = cr + 2 - this.secStart;
+    return cr + 2;
+  }
+
+  /** A valid request line was read: `line` holds offsets in bytes whose section starts at `base`;
+   * `bytes` is its size with its terminator. */
+  private startMessage(line: RequestLineSpans, base: number, bytes: number): void {
+    this.line = line;
+    // parseRequestLine's offsets are absolute in the bytes it read; keep them section-relative.
+    line.methodEnd -= base;
+    line.targetStart -= base;
+    line.targetEnd -= base;
+    this.inMessage = true;
+    this.headBytes = bytes;
+  }
+
   /**
    * The fast path for the field lines of a head read in place: take each line from `pos` that is
    * valid, ends in CRLF inside this chunk and stays within the limits, recording it exactly as
    * sectionLine would. One scan per line (fields.ts scanField, up to the end of the chunk) both checks
    * it and finds its end: CR and LF are never value bytes, so a scan stopping at a CRLF has read a
-   * whole valid line. Returns where it stopped: that line (the empty line, a partial line, one to
-   * refuse or over a limit) is left to the general path, which decides it as for any other line.
+   * whole valid line. The name is first compared with the last head's name at the same index
+   * (`lastNames`): a match both identifies it and proves it valid (fieldNames keeps only valid names),
+   * so only the value is scanned. Returns where it stopped: that line (the empty line, a partial line,
+   * one to refuse or over a limit) is left to the general path, which decides it as for any other.
    */
   private fieldLinesInPlace(chunk: Uint8Array, pos: number, end: number): number {
     const scan = this.scan;
     const maxSpans = this.limits.maxHeaderCount * SPAN;
     const maxFieldBytes = this.limits.maxHeaderBytes;
     while (pos < end && this.spanCount < maxSpans) {
-      const stop = scanField(chunk, pos, end, scan);
+      const guess = this.lastNames[this.spanCount / SPAN] ?? -1;
+      const colon = guess >= 0 ? fieldNames.matchAt(guess, chunk, pos, end) : -1;
+      const stop = colon >= 0 ? scanFieldValue(chunk, colon, end, scan) : scanField(chunk, pos, end, scan);
       if (stop < 0 || stop + 1 >= end || chunk[stop] !== CR || chunk[stop + 1] !== LF) break;
       const bytes = stop + 2 - pos; // with its CRLF, as sectionLine counts a line
       if (this.fieldBytes + bytes > maxFieldBytes) break;
-      this.addSpan(pos, this.secStart);
+      this.addSpan(chunk, pos, this.secStart, colon >= 0 ? guess : -1);
       this.fieldBytes += bytes;
       this.headBytes += bytes;
       pos = stop + 2;
@@ -443,7 +487,7 @@ class RequestParser implements Parser {
       if (!crlf) return this.fail("bare_lf");
       if (this.spanCount >= limits.maxHeaderCount * SPAN) return this.fail("trailers_too_large");
       if (scanFieldLine(bytes, start, end, this.scan) !== null) return this.fail("bad_trailer");
-      this.addSpan(start, base);
+      this.addSpan(bytes, start, base, -1);
       this.trailerBytes += raw + 1;
       return LINE_NEXT;
     }
@@ -461,13 +505,7 @@ class RequestParser implements Parser {
       if (!crlf && !this.allowBareLf) return this.fail("bare_lf");
       const line = parseRequestLine(bytes, start, end);
       if (typeof line === "string") return this.fail(line);
-      this.line = line;
-      // parseRequestLine's offsets are absolute in `bytes`; keep them section-relative.
-      line.methodEnd -= base;
-      line.targetStart -= base;
-      line.targetEnd -= base;
-      this.inMessage = true;
-      this.headBytes = raw + 1;
+      this.startMessage(line, base, raw + 1);
       return LINE_NEXT;
     }
 
@@ -481,19 +519,25 @@ class RequestParser implements Parser {
     if (this.spanCount >= limits.maxHeaderCount * SPAN) return this.fail("too_many_headers");
     const error = scanFieldLine(bytes, start, end, this.scan);
     if (error !== null) return this.fail(error);
-    this.addSpan(start, base);
+    this.addSpan(bytes, start, base, -1);
     this.fieldBytes += raw + 1;
     this.headBytes += raw + 1;
     return LINE_NEXT;
   }
 
-  /** Record the field line just scanned, bytes from `start`, section starting at `base` (the offsets
-   * in `scan` are absolute in the line's bytes; spans are section-relative). */
-  private addSpan(start: number, base: number): void {
+  /** Record the field line just scanned, `bytes` from `start`, section starting at `base` (the offsets
+   * in `scan` are absolute in the line's bytes; spans are section-relative), and its name: `slot` is
+   * its fieldNames slot when matchAt found it there (fieldNames then holds it), else -1. */
+  private addSpan(bytes: Uint8Array, start: number, base: number, slot: number): void {
     const scan = this.scan;
     const spans = this.spans;
     const n = this.spanCount;
     const flags = scan[FIELD_FLAGS]!;
+    const k = n / SPAN;
+    if (slot < 0) slot = fieldNames.lookup(bytes, start, scan[NAME_END]!);
+    this.names[k] = fieldNames.name;
+    this.lowerNames[k] = fieldNames.lower;
+    if (this.state === S_HEAD) this.lastNames[k] = slot;
     spans[n] = start - base;
     spans[n + 1] = scan[NAME_END]! - base;
     spans[n + 2] = scan[VALUE_START]! - base;
@@ -510,27 +554,22 @@ class RequestParser implements Parser {
     return ASCII.decode(bytes.subarray(base + from, base + to));
   }
 
-  /** Fields from the recorded spans; `text` holds the section from relative offset `offset`; `bytes`
-   * holds it from `base` (for looking names up without lowercasing them). */
-  private buildFields(text: string, offset: number, bytes: Uint8Array, base: number): Fields {
+  /** Fields from the recorded names and spans; `text` holds the section from relative offset
+   * `offset` (for the values). */
+  private buildFields(text: string, offset: number): Fields {
     const fields = new Fields();
     const spans = this.spans;
-    const names = fieldNames;
-    for (let i = 0; i < this.spanCount; i += SPAN) {
-      const start = spans[i]!;
-      names.read(bytes, base + start, base + spans[i + 1]!, text, start - offset);
-      fields.append(names.name, text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset), names.lower);
+    for (let i = 0, k = 0; i < this.spanCount; i += SPAN, k++) {
+      fields.append(this.names[k]!, text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset), this.lowerNames[k]!);
     }
     return fields;
   }
 
   private completeHead(bytes: Uint8Array, base: number, line: RequestLineSpans): number {
-    // The request line starts the section (leading empty lines were dropped): decode from 0 to the end
-    // of the last field value.
-    const n = this.spanCount;
-    const last = n > 0 ? this.spans[n - 2]! : line.targetEnd;
-    const text = this.decode(bytes, base, 0, last);
-    const fields = this.buildFields(text, 0, bytes, base);
+    // The request line starts the section (leading empty lines were dropped): decode it whole, with
+    // its terminators, which in the usual chunk holding one request is the whole chunk (no subarray).
+    const text = this.decode(bytes, base, 0, this.headBytes);
+    const fields = this.buildFields(text, 0);
     const meaning = interpretHead(line, fields, this.limits);
     if (typeof meaning === "string") return this.fail(meaning);
     const head: RequestHead = {
@@ -573,7 +612,7 @@ class RequestParser implements Parser {
     let trailers: Fields | null = null;
     if (n > 0) {
       const from = spans[0]!;
-      trailers = this.buildFields(this.decode(bytes, base, from, spans[n - 2]!), from, bytes, base);
+      trailers = this.buildFields(this.decode(bytes, base, from, spans[n - 2]!), from);
     }
     this.resetSection();
     this.endMessage(trailers);

@@ -4,9 +4,11 @@
 
 import {
   COLON,
+  CR,
   HOST_CHAR,
   HTAB,
   IP_LITERAL_CHAR,
+  LF,
   SCHEME_CHAR,
   SLASH,
   SP,
@@ -69,6 +71,39 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
   const v = j + 1;
   for (let k = v; k < end; k++) if (bytes[k] === SP) return "bad_request_line";
   if (end - v !== VERSION_LENGTH) return "bad_version";
+  return versionAndForm(bytes, start, methodEnd, targetEnd);
+}
+
+/**
+ * The request line at bytes[start…] if it is complete before `limit`, ends in CRLF and is valid: its
+ * spans (its CR is at requestLineEnd(spans)), else null, and parseRequestLine on the line says why.
+ * One pass for the parser's fast path, which does not look for the line's LF first: the method and
+ * target scans stop at the same bytes as they would inside the line's bounds, and the version has a
+ * fixed length, so the CRLF can only be right after it.
+ */
+export function scanRequestLine(bytes: Uint8Array, start: number, limit: number): RequestLineSpans | null {
+  let i = start;
+  while (i < limit && TCHAR[bytes[i]!] === 1) i++;
+  if (i === start || i === limit || bytes[i] !== SP) return null;
+  let j = i + 1;
+  while (j < limit && TARGET_CHAR[bytes[j]!] === 1) j++;
+  if (j === i + 1 || j === limit || bytes[j] !== SP) return null;
+  const cr = j + 1 + VERSION_LENGTH;
+  if (cr + 1 >= limit || bytes[cr] !== CR || bytes[cr + 1] !== LF) return null;
+  const line = versionAndForm(bytes, start, i, j);
+  return typeof line === "string" ? null : line;
+}
+
+/** Where the CR ending a request line with these spans is, in the bytes it was parsed from. */
+export function requestLineEnd(line: RequestLineSpans): number {
+  return line.targetEnd + 1 + VERSION_LENGTH;
+}
+
+/** The end of parseRequestLine: the version (VERSION_LENGTH bytes after the target's SP, no SP among
+ * them) and the target's form. */
+function versionAndForm(bytes: Uint8Array, start: number, methodEnd: number, targetEnd: number): RequestLineSpans | HttpErrorKind {
+  const targetStart = methodEnd + 1;
+  const v = targetEnd + 1;
   for (let k = 0; k < HTTP_SLASH.length; k++) if (bytes[v + k] !== HTTP_SLASH[k]) return "bad_version";
   const major = bytes[v + 5]!;
   const minor = bytes[v + 7]!;
@@ -158,7 +193,8 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
   let upgradeToken = false;
   let expect: string | null = null;
   let upgrade: string | null = null;
-  for (let i = 0; i < fields.length; i++) {
+  const count = fields.length;
+  for (let i = 0; i < count; i++) {
     const name = fields.lowerName(i);
     switch (name) {
       case "host":
@@ -172,8 +208,11 @@ export function interpretHead(line: { versionMinor: 0 | 1 }, fields: Fields, lim
         (transferEncodings ??= []).push(fields.value(i));
         break;
       case "connection": {
-        // Connection options are case-insensitive tokens (RFC 9110 §7.6.1).
-        for (const option of listElements(fields.value(i))) {
+        // Connection options are case-insensitive tokens (RFC 9110 §7.6.1). The usual values first.
+        const value = fields.value(i);
+        if (value === "keep-alive") keepAliveToken = true;
+        else if (value === "close") close = true;
+        else for (const option of listElements(value)) {
           if (equalsIgnoreCase(option, "close")) close = true;
           else if (equalsIgnoreCase(option, "keep-alive")) keepAliveToken = true;
           else if (equalsIgnoreCase(option, "upgrade")) upgradeToken = true;
@@ -265,8 +304,10 @@ export function bodyFraming(
     return { bodyKind: "length", contentLength: length };
   }
   // Rule 7: a request with neither has no body.
-  return { bodyKind: "none", contentLength: 0 };
+  return NO_BODY;
 }
+
+const NO_BODY: { bodyKind: BodyKind; contentLength: number } = Object.freeze({ bodyKind: "none", contentLength: 0 });
 
 /** 1*DIGIT as a number, or -1 (empty, a non-digit, or beyond Number.MAX_SAFE_INTEGER). */
 function parseDecimal(text: string): number {
