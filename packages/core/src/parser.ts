@@ -154,6 +154,10 @@ const SPAN = 5;
  * exact for ASCII) reads a whole head. Heads with obs-text go through the exact latin1 path. */
 const ASCII = new TextDecoder();
 const NO_BYTES = new Uint8Array(0);
+/** A head with no body is decoded together with what follows it in the chunk, up to this many times
+ * its size: in a pipelined batch that is the next heads, which then need no decoder call of their own.
+ * Bounded, because each value string may keep the whole decoded text alive. */
+const DECODE_AHEAD = 8;
 
 class RequestParser implements Parser {
   private readonly cb: ParserCallbacks;
@@ -207,6 +211,15 @@ class RequestParser implements Parser {
   /** Bytes of empty lines received before this request line (RFC 9112 §2.2), bounded. */
   private leadingBytes = 0;
   private trailerBytes = 0;
+  /** Text decoded ahead from `textChunk` (see DECODE_AHEAD), starting at its byte `textStart`; null
+   * when there is none. It is good for a later head of the same feed() while every byte from
+   * textStart to that head's end is ASCII (one char per byte): heads without obs-text and the empty
+   * lines between them. So a body, a head with obs-text, a buffered head or a new feed() drops it. */
+  private aheadText: string | null = null;
+  private textChunk: Uint8Array = NO_BYTES;
+  private textStart = 0;
+  /** Where the head being completed starts in the text headText() returned. */
+  private textAt = 0;
 
   // Body state.
   /** Bytes left in a Content-Length body or in the current chunk. */
@@ -256,6 +269,7 @@ class RequestParser implements Parser {
     const end = chunk.length;
     if (this.dead) return end;
     if (this.paused) return 0;
+    this.aheadText = null; // the bytes of a new chunk (perhaps the same array, refilled) are new
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -554,27 +568,64 @@ class RequestParser implements Parser {
     return ASCII.decode(bytes.subarray(base + from, base + to));
   }
 
-  /** Fields from the recorded names and spans; `text` holds the section from relative offset
-   * `offset` (for the values). */
-  private buildFields(text: string, offset: number): Fields {
+  /** Fields from the recorded names and spans; the values are in `text`, where the section's byte 0
+   * is at `at` (negative when the text starts later in the section). */
+  private buildFields(text: string, at: number): Fields {
     const fields = new Fields();
     const spans = this.spans;
     for (let i = 0, k = 0; i < this.spanCount; i += SPAN, k++) {
-      fields.append(this.names[k]!, text.slice(spans[i + 2]! - offset, spans[i + 3]! - offset), this.lowerNames[k]!);
+      fields.append(this.names[k]!, text.slice(at + spans[i + 2]!, at + spans[i + 3]!), this.lowerNames[k]!);
     }
     return fields;
   }
 
+  /** The text of the head in `bytes` from `base` (the request line starts the section: leading empty
+   * lines were dropped), headBytes long, starting at `textAt` in the returned string. Decoded whole
+   * with its terminators, which in the usual chunk holding one request is the whole chunk (no
+   * subarray); taken from the text decoded ahead for an earlier head when it is still good. */
+  private headText(bytes: Uint8Array, base: number): string {
+    const end = base + this.headBytes;
+    this.textAt = 0;
+    if (this.nonAscii || bytes === this.sec) {
+      this.aheadText = null;
+      return this.decode(bytes, base, 0, this.headBytes);
+    }
+    const kept = this.aheadText;
+    if (kept !== null && bytes === this.textChunk && end - this.textStart <= kept.length) {
+      this.textAt = base - this.textStart;
+      return kept;
+    }
+    // More bytes after a head without a body: the next requests of a pipelined batch, decoded with it.
+    const ahead = end < bytes.length && !this.mayHaveBody() ? Math.min(bytes.length, base + DECODE_AHEAD * this.headBytes) : end;
+    const text = base === 0 && ahead === bytes.length ? ASCII.decode(bytes) : ASCII.decode(bytes.subarray(base, ahead));
+    this.aheadText = ahead > end ? text : null;
+    this.textChunk = bytes;
+    this.textStart = base;
+    return text;
+  }
+
+  /** The head being completed has a Content-Length or Transfer-Encoding field (its body, not more
+   * heads, may follow it). */
+  private mayHaveBody(): boolean {
+    const lowerNames = this.lowerNames;
+    for (let k = 0; k < this.spanCount / SPAN; k++) {
+      const name = lowerNames[k];
+      if (name === "content-length" || name === "transfer-encoding") return true;
+    }
+    return false;
+  }
+
   private completeHead(bytes: Uint8Array, base: number, line: RequestLineSpans): number {
-    // The request line starts the section (leading empty lines were dropped): decode it whole, with
-    // its terminators, which in the usual chunk holding one request is the whole chunk (no subarray).
-    const text = this.decode(bytes, base, 0, this.headBytes);
-    const fields = this.buildFields(text, 0);
+    const text = this.headText(bytes, base);
+    const at = this.textAt;
+    const fields = this.buildFields(text, at);
     const meaning = interpretHead(line, fields, this.limits);
     if (typeof meaning === "string") return this.fail(meaning);
+    // What follows is a body: the text decoded ahead no longer matches the bytes one to one.
+    if (meaning.bodyKind !== "none") this.aheadText = null;
     const head: RequestHead = {
-      method: text.slice(0, line.methodEnd),
-      target: text.slice(line.targetStart, line.targetEnd),
+      method: text.slice(at, at + line.methodEnd),
+      target: text.slice(at + line.targetStart, at + line.targetEnd),
       targetForm: line.targetForm,
       versionMinor: line.versionMinor,
       fields,
@@ -610,10 +661,8 @@ class RequestParser implements Parser {
     const spans = this.spans;
     const n = this.spanCount;
     let trailers: Fields | null = null;
-    if (n > 0) {
-      const from = spans[0]!;
-      trailers = this.buildFields(this.decode(bytes, base, from, spans[n - 2]!), from);
-    }
+    // The trailer section starts with its first field line: decode from there to the last value's end.
+    if (n > 0) trailers = this.buildFields(this.decode(bytes, base, 0, spans[n - 2]!), 0);
     this.resetSection();
     this.endMessage(trailers);
     return LINE_DONE;
