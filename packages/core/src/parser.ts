@@ -13,6 +13,17 @@
 // were chunked: size limits are judged on the same bytes whether a line is complete or still partial
 // (tests feed every case whole, byte by byte and split at random).
 //
+// Fast paths (issue 6: the parser was the largest part of a pipelined request's CPU). For a head read in
+// place, a line is first scanned up to the end of the chunk without looking for its LF: the request
+// line (request-head.ts scanRequestLine) and field lines (fields.ts scanField) end where the scan meets
+// a CRLF, since CR and LF are never part of a valid line's content. A field name is first compared with
+// the last head's name at the same index (clients repeat their names, in order), which identifies it
+// in the name cache and proves it valid; names are never decoded or lowercased again (fields.ts
+// fieldNames). A fast path takes only a line that is complete, valid and within limits, recording it
+// exactly as the general path would; any other line goes through the general path, unchanged, so every
+// refusal is decided there (parser-fastpath.test.ts compares the two paths where they meet). In a
+// pipelined batch, one decoder call serves several heads (DECODE_AHEAD).
+//
 // Bare LF policy
 // --------------
 // RFC 9112 §2.2 lets a recipient accept a bare LF as a line terminator. A proxy in front of weft that
