@@ -40,6 +40,9 @@ const rt = runtime();
 const workersArg = rt.args.find((a) => a.startsWith("--workers="));
 const workers = workersArg ? Number(workersArg.slice("--workers=".length)) : 0;
 const isolation = rt.args.includes("--processes") ? "process" : "thread";
+// WEFT_BENCH_LOOKAHEAD=N: try another pool.lookahead without editing the defaults.
+const lookaheadEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.WEFT_BENCH_LOOKAHEAD;
+const lookahead = lookaheadEnv ? { lookahead: Number(lookaheadEnv) } : {};
 
 // The adapter for this runtime. A computed specifier, so typechecking the bench (with Node's types) does
 // not pull in the Deno and Bun adapters' sources.
@@ -48,7 +51,7 @@ const { serve } = (await import(adapter)) as { serve(options: ServeOptions): Pro
 
 const common: ServeOptions = { hostname: "127.0.0.1", port: 0, timeouts: { keepAliveTimeout: IDLE_TIMEOUT_MS } };
 const server = workers > 0
-  ? await serve({ ...common, module: new URL("./app.ts", import.meta.url).href, workers, pool: { isolation } })
+  ? await serve({ ...common, module: new URL("./app.ts", import.meta.url).href, workers, pool: { isolation, ...lookahead } })
   : await serve({ ...common, fetch: app.fetch });
 console.log(`${PORT_LINE_PREFIX}${server.port}`);
 
