@@ -18,7 +18,7 @@ function toLowerAscii(name: string): string {
   return name;
 }
 
-/** Numbers of strings kept per field line in Fields: its name, the name lowercased, its value. */
+/** Strings kept per field line in Fields: its name, the name lowercased, its value. */
 const STRIDE = 3;
 const NAME = 0;
 const LOWER_NAME = 1;
