@@ -5,26 +5,35 @@ import type { ConnectionEvents, Listen, Transport } from "@weft/core";
 
 type BunSocket = Bun.Socket<BunTransport | undefined>;
 
+/** Bits of BunTransport.state. */
+const EndRequested = 1;
+const WriteShut = 2;
+const PeerEnded = 4;
+const Closed = 8;
+
+/** Four slots and nothing else per idle connection (issue 6: RSS per idle connection): the address is
+ * read from the socket when asked for (no string kept), and the flags are bits of one number. */
 class BunTransport implements Transport {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   events: ConnectionEvents | null = null;
   /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. Null
-   * while there are none, so an idle connection holds no array (issue 6). */
+   * while there are none, so an idle connection holds no array. */
   private pending: Uint8Array[] | null = null;
-  private endRequested = false;
-  private writeShut = false;
-  private peerEnded = false;
-  private closed = false;
+  private state = 0;
 
-  constructor(private readonly socket: BunSocket) {
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
+  constructor(private readonly socket: BunSocket) {}
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress;
+  }
+
+  /** 0 once the socket is closed (Bun reports undefined then). */
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
   }
 
   /** False when the kernel's send buffer is full (anything left queued): core waits for onDrain. */
   write(data: Uint8Array): boolean {
-    if (this.closed || this.endRequested) return false;
+    if ((this.state & (Closed | EndRequested)) !== 0) return false;
     if (this.pending !== null) {
       this.pending.push(data);
       return false;
@@ -45,7 +54,7 @@ class BunTransport implements Transport {
   }
 
   end(): void {
-    this.endRequested = true;
+    this.state |= EndRequested;
     if (this.pending === null) this.shutdownWrite();
   }
 
@@ -53,17 +62,17 @@ class BunTransport implements Transport {
    * client's later bytes with a reset, destroying the response it had not read yet (seen in 2–7% of
    * error responses to a client still sending). The socket is closed once the peer's FIN arrives. */
   private shutdownWrite(): void {
-    if (this.writeShut) return;
-    this.writeShut = true;
+    if ((this.state & WriteShut) !== 0) return;
+    this.state |= WriteShut;
     this.socket.shutdown();
-    if (this.peerEnded) this.socket.end();
+    if ((this.state & PeerEnded) !== 0) this.socket.end();
   }
 
   /** end handler: the peer's FIN. */
   peerFin(): void {
-    this.peerEnded = true;
+    this.state |= PeerEnded;
     this.events?.onEnd();
-    if (this.writeShut) this.socket.end();
+    if ((this.state & WriteShut) !== 0) this.socket.end();
   }
 
   destroy(): void {
@@ -84,13 +93,13 @@ class BunTransport implements Transport {
       pending.shift();
     }
     this.pending = null;
-    if (this.endRequested) this.shutdownWrite();
+    if ((this.state & EndRequested) !== 0) this.shutdownWrite();
     else this.events?.onDrain();
   }
 
   closedBy(error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
+    if ((this.state & Closed) !== 0) return;
+    this.state |= Closed;
     this.events?.onClose(error);
   }
 }

@@ -20,8 +20,12 @@
 //
 // Expect: 100-continue: "HTTP/1.1 100 Continue" is written when the handler first reads its body.
 //
-// Timers: ONE per connection (deadline.ts). Its meaning follows the phase (`Phase`), re-computed after
-// every event; moving a deadline later only updates a number.
+// Timers: ONE deadline per connection (deadline.ts; the connection is its own list entry). Its meaning
+// follows the phase (`Phase`), re-computed after every event; moving a deadline later only updates a
+// number and a few links.
+//
+// Memory: an idle keep-alive connection is one object of eight slots (see `Connection`), because a
+// server holds thousands of them (issue 6: KiB of RSS per idle connection).
 
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
@@ -30,12 +34,12 @@ import type { BodyOwner } from "./exchange.ts";
 import type { ConnectionOptions, Leniency, Limits, Timeouts } from "./options.ts";
 import { createParser } from "./parser.ts";
 import type { Parser, ParserCallbacks, RequestHead } from "./parser.ts";
-import { Deadline } from "./deadline.ts";
+import { DeadlineEntry, DeadlineGroup } from "./deadline.ts";
 import type { Clock } from "./deadline.ts";
 export { SYSTEM_CLOCK } from "./deadline.ts";
 export type { Clock } from "./deadline.ts";
 import type { ConnectionEvents, Transport } from "./ports.ts";
-import { buildRequest, methodTakesBody, serveInfo } from "./request.ts";
+import { buildRequest, methodTakesBody } from "./request.ts";
 import { NativeResponse, simpleParts } from "./weft-response.ts";
 import type { SimpleParts } from "./weft-response.ts";
 import { collectBody, concat } from "./response-body.ts";
@@ -73,6 +77,7 @@ export interface ConnectionConfig {
  * - Closing: we sent FIN and read on until the peer's FIN (so unread bytes do not turn our close into a
  *   reset that could destroy the last response) → writeTimeout, then destroy.
  * - Closed.
+ * Internally the same phases are `PhaseCode`s (numbers, so the timer's phase fits in a few bits).
  */
 export const Phase = {
   Idle: "idle",
@@ -136,17 +141,56 @@ const BODY_DISCARDED = "weft: the request body was discarded after the response"
 const CLIENT_GONE = "weft: the connection closed before the request body was complete";
 const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
 
+/**
+ * The handler's `info`, one per request (an idle connection holds none). `remoteAddr` is read from the
+ * transport when first asked for, as Deno.serve's ServeHandlerInfo does (a getter on the prototype): on
+ * Bun, reading a socket's remoteAddress keeps a string on the socket for as long as it lives.
+ */
+class RequestInfo implements ServeInfo {
+  private address: ServeInfo["remoteAddr"] | null = null;
+  constructor(private readonly transport: Transport) {}
+  get remoteAddr(): ServeInfo["remoteAddr"] {
+    return (this.address ??= { transport: "tcp", hostname: this.transport.remoteAddress, port: this.transport.remotePort });
+  }
+}
+
 /** Parsers kept for reuse per server config (see LentParser); more than this many spares are dropped. */
 const MAX_SPARE_PARSERS = 32;
-const spareParsers = new WeakMap<ConnectionConfig, LentParser[]>();
 
-function sparesFor(config: ConnectionConfig): LentParser[] {
-  let spares = spareParsers.get(config);
-  if (spares === undefined) {
-    spares = [];
-    spareParsers.set(config, spares);
+/** What the connections of one config share: spare parsers, and their deadlines' group (which is also
+ * the registry of the open connections: `openConnections`). Found from the config, so a connection
+ * needs no field for it. */
+class Shared {
+  readonly spares: LentParser[] = [];
+  /** Work objects given back by connections gone idle (all fields at their defaults), reused so a
+   * keep-alive request does not allocate one. At most MAX_SPARE_PARSERS. */
+  readonly spareWork: Work[] = [];
+  readonly deadlines: DeadlineGroup;
+  constructor(config: ConnectionConfig) {
+    this.deadlines = new DeadlineGroup(config.clock);
   }
-  return spares;
+}
+const sharedByConfig = new WeakMap<ConnectionConfig, Shared>();
+/** The last config looked up and its Shared: a process usually serves one config, so the lookups done
+ * per request (borrowing a parser, moving a deadline) rarely need the WeakMap. */
+let lastConfig: ConnectionConfig | null = null;
+let lastShared: Shared | null = null;
+
+function sharedOf(config: ConnectionConfig): Shared {
+  if (config === lastConfig) return lastShared!;
+  let shared = sharedByConfig.get(config);
+  if (shared === undefined) {
+    shared = new Shared(config);
+    sharedByConfig.set(config, shared);
+  }
+  lastConfig = config;
+  lastShared = shared;
+  return shared;
+}
+
+/** The connections of `config` not closed yet (a new array), for a server's shutdown. */
+export function openConnections(config: ConnectionConfig): Connection[] {
+  return sharedOf(config).deadlines.entries() as Connection[];
 }
 
 /**
@@ -158,7 +202,10 @@ function sparesFor(config: ConnectionConfig): LentParser[] {
 class LentParser implements ParserCallbacks {
   connection: Connection | null = null;
   readonly parser: Parser;
-  constructor(config: ConnectionConfig) {
+  /** Where it goes back to (its config's spares). */
+  readonly spares: LentParser[];
+  constructor(config: ConnectionConfig, spares: LentParser[]) {
+    this.spares = spares;
     this.parser = createParser(this, { limits: config.limits, leniency: config.leniency });
   }
   onHead(head: RequestHead): void {
@@ -175,67 +222,148 @@ class LentParser implements ParserCallbacks {
   }
 }
 
-export class Connection implements ConnectionEvents, BodyOwner {
+/** The per-request half of a connection's state (every field at its default when nothing is in
+ * progress), taken on the first byte of a request and given back once the connection is idle again
+ * (Shared.spareWork): an idle keep-alive connection holds none of these slots (issue 6). */
+class Work {
   /** The parser while a request is partly read, else null (see LentParser, `parser()`). */
-  private lent: LentParser | null = null;
-  private readonly spares: LentParser[];
-  private readonly info: ServeInfo;
+  lent: LentParser | null = null;
   /** Exchanges in request order; [0] is the one being (or next to be) written. The shared empty
-   * NO_EXCHANGES while there are none, so an idle connection holds no array of its own (issue 6). */
-  private queue: readonly Exchange[] = NO_EXCHANGES;
+   * NO_EXCHANGES while there are none. */
+  queue: readonly Exchange[] = NO_EXCHANGES;
   /** The exchange whose body the parser is reading, if any. */
-  private reading: Exchange | null = null;
+  reading: Exchange | null = null;
   /** Bytes received while parsing was paused (copied: the adapter's chunk is only lent). */
-  private leftover: Uint8Array | null = null;
-  /** Inside parser.feed: resuming must not re-enter it. */
-  private feeding = false;
-  private paused = 0;
-  /** What we last told the adapter (pauseReading / resumeReading). */
-  private transportPaused = false;
+  leftover: Uint8Array | null = null;
   /** Response bytes ready to go, written as one buffer by `flush` (null: none). */
-  private out: Uint8Array[] | null = null;
-  private outBytes = 0;
-  /** The response loop is running (one at a time). */
-  private responding = false;
+  out: Uint8Array[] | null = null;
+  outBytes = 0;
   /** Wakes the response loop: an exchange became ready, the socket drained, or it closed. */
-  private wake: (() => void) | null = null;
+  wake: (() => void) | null = null;
   /** The streaming response body being pulled, cancelled if the socket closes. */
-  private activeReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  private writeBlocked = false;
-  /** The peer sent FIN: no request follows what is already received. */
-  private peerEnded = false;
-  private parserFinished = false;
-  /** After the responses already decided, close (a refusal, a Connection: close, too much to discard). */
-  private closeAfter = false;
-  /** The server is shutting down: answer what is queued, the last with Connection: close. */
-  private draining = false;
-  /** We called transport.end(). */
-  private ended = false;
-  private closed = false;
-  /** Heads parsed so far (a new head restarts the head timer even if the phase name is unchanged). */
-  private heads = 0;
+  activeReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+}
 
-  /** The one timer (see `rearm`), the phase it was set for, and for ReadingHead which head. */
-  private readonly deadline: Deadline;
-  private timerPhase: Phase | null = null;
-  private timerHeads = -1;
+/** Bits of `Connection.state`: the Pause reasons (bits 0-3), these flags, and the timer's phase. */
+const Flag = {
+  /** Inside parser.feed: resuming must not re-enter it. */
+  Feeding: 1 << 4,
+  /** What we last told the adapter (pauseReading / resumeReading). */
+  TransportPaused: 1 << 5,
+  /** The response loop is running (one at a time). */
+  Responding: 1 << 6,
+  WriteBlocked: 1 << 7,
+  /** The peer sent FIN: no request follows what is already received. */
+  PeerEnded: 1 << 8,
+  ParserFinished: 1 << 9,
+  /** After the responses already decided, close (a refusal, a Connection: close, too much to discard). */
+  CloseAfter: 1 << 10,
+  /** The server is shutting down: answer what is queued, the last with Connection: close. */
+  Draining: 1 << 11,
+  /** We called transport.end(). */
+  Ended: 1 << 12,
+  Closed: 1 << 13,
+  /** A head was parsed since the timer was last set (it restarts the head timer even if the phase
+   * name is unchanged). */
+  NewHead: 1 << 14,
+  /** At least one head was parsed on this connection. */
+  SawHead: 1 << 15,
+} as const;
+const PAUSE_BITS = 0b1111;
+/** The phase the timer was set for (a PhaseCode, 0: none) sits in bits 16-18. */
+const TIMER_SHIFT = 16;
+const TIMER_BITS = 0b111 << TIMER_SHIFT;
+
+/** `Phase` as small numbers, so the timer's phase fits in `state`. */
+const PhaseCode = { Idle: 1, ReadingHead: 2, ReadingBody: 3, Busy: 4, WriteBlocked: 5, Closing: 6, Closed: 7 } as const;
+type PhaseCode = (typeof PhaseCode)[keyof typeof PhaseCode];
+
+/** Memory per idle connection (issue 6): a Connection is one object of eight slots (its transport, its
+ * config, `state`, `work`, and its deadline's four), because thousands of idle keep-alive connections
+ * are each that object. So the booleans are bits of `state` (the accessors below keep the code reading
+ * as fields), per-request state lives in a `Work` made and dropped as requests come and go, the
+ * deadline is this object itself (DeadlineEntry), and `info` is made per request. */
+export class Connection extends DeadlineEntry implements ConnectionEvents, BodyOwner {
+  /** Pause reasons, `Flag`s and the timer's phase (see above). */
+  private state = 0;
+  /** Per-request state, null while idle (see Work). */
+  private work: Work | null = null;
 
   constructor(
     private readonly transport: Transport,
     private readonly config: ConnectionConfig,
   ) {
-    this.info = serveInfo(transport.remoteAddress, transport.remotePort);
-    this.deadline = new Deadline(config.clock, this.expire, this);
-    this.spares = sparesFor(config);
+    super();
     this.rearm();
   }
+
+  // ---- Work's fields, read as defaults while there is no Work; writing a default makes none --------
+  private busy(): Work {
+    return (this.work ??= sharedOf(this.config).spareWork.pop() ?? new Work());
+  }
+  private get lent(): LentParser | null { return this.work === null ? null : this.work.lent; }
+  private set lent(v: LentParser | null) { if (v !== null || this.work !== null) this.busy().lent = v; }
+  private get queue(): readonly Exchange[] { return this.work === null ? NO_EXCHANGES : this.work.queue; }
+  private set queue(v: readonly Exchange[]) { if (v !== NO_EXCHANGES || this.work !== null) this.busy().queue = v; }
+  private get reading(): Exchange | null { return this.work === null ? null : this.work.reading; }
+  private set reading(v: Exchange | null) { if (v !== null || this.work !== null) this.busy().reading = v; }
+  private get leftover(): Uint8Array | null { return this.work === null ? null : this.work.leftover; }
+  private set leftover(v: Uint8Array | null) { if (v !== null || this.work !== null) this.busy().leftover = v; }
+  private get out(): Uint8Array[] | null { return this.work === null ? null : this.work.out; }
+  private set out(v: Uint8Array[] | null) { if (v !== null || this.work !== null) this.busy().out = v; }
+  private get outBytes(): number { return this.work === null ? 0 : this.work.outBytes; }
+  private set outBytes(v: number) { if (v !== 0 || this.work !== null) this.busy().outBytes = v; }
+  private get wake(): (() => void) | null { return this.work === null ? null : this.work.wake; }
+  private set wake(v: (() => void) | null) { if (v !== null || this.work !== null) this.busy().wake = v; }
+  private get activeReader(): ReadableStreamDefaultReader<Uint8Array> | null { return this.work === null ? null : this.work.activeReader; }
+  private set activeReader(v: ReadableStreamDefaultReader<Uint8Array> | null) { if (v !== null || this.work !== null) this.busy().activeReader = v; }
+
+  /** Drop the Work once nothing in it is in use (called after every event). */
+  private releaseWork(): void {
+    const work = this.work;
+    if (work === null || work.lent !== null || work.queue !== NO_EXCHANGES || work.reading !== null || work.leftover !== null || work.out !== null || work.outBytes !== 0 || work.wake !== null || work.activeReader !== null) return;
+    this.work = null;
+    const spares = sharedOf(this.config).spareWork;
+    if (spares.length < MAX_SPARE_PARSERS) spares.push(work);
+  }
+
+  // ---- `state`'s bits as fields ---------------------------------------------------------------------
+  private flag(bit: number, on: boolean): void {
+    this.state = on ? this.state | bit : this.state & ~bit;
+  }
+  private get paused(): number { return this.state & PAUSE_BITS; }
+  private set paused(v: number) { this.state = (this.state & ~PAUSE_BITS) | v; }
+  private get feeding(): boolean { return (this.state & Flag.Feeding) !== 0; }
+  private set feeding(on: boolean) { this.flag(Flag.Feeding, on); }
+  private get transportPaused(): boolean { return (this.state & Flag.TransportPaused) !== 0; }
+  private set transportPaused(on: boolean) { this.flag(Flag.TransportPaused, on); }
+  private get responding(): boolean { return (this.state & Flag.Responding) !== 0; }
+  private set responding(on: boolean) { this.flag(Flag.Responding, on); }
+  private get writeBlocked(): boolean { return (this.state & Flag.WriteBlocked) !== 0; }
+  private set writeBlocked(on: boolean) { this.flag(Flag.WriteBlocked, on); }
+  private get peerEnded(): boolean { return (this.state & Flag.PeerEnded) !== 0; }
+  private set peerEnded(on: boolean) { this.flag(Flag.PeerEnded, on); }
+  private get parserFinished(): boolean { return (this.state & Flag.ParserFinished) !== 0; }
+  private set parserFinished(on: boolean) { this.flag(Flag.ParserFinished, on); }
+  private get closeAfter(): boolean { return (this.state & Flag.CloseAfter) !== 0; }
+  private set closeAfter(on: boolean) { this.flag(Flag.CloseAfter, on); }
+  private get draining(): boolean { return (this.state & Flag.Draining) !== 0; }
+  private set draining(on: boolean) { this.flag(Flag.Draining, on); }
+  private get ended(): boolean { return (this.state & Flag.Ended) !== 0; }
+  private set ended(on: boolean) { this.flag(Flag.Ended, on); }
+  private get closed(): boolean { return (this.state & Flag.Closed) !== 0; }
+  private set closed(on: boolean) { this.flag(Flag.Closed, on); }
+  /** The phase the timer was set for (0: none). */
+  private get timerPhase(): PhaseCode | 0 { return ((this.state & TIMER_BITS) >>> TIMER_SHIFT) as PhaseCode | 0; }
+  private set timerPhase(code: PhaseCode | 0) { this.state = (this.state & ~TIMER_BITS) | (code << TIMER_SHIFT); }
 
   // =================================================================================================
   // Events from the adapter
 
   onData(chunk: Uint8Array): void {
-    if (this.ended || this.closed) return; // lingering after our FIN: read and drop
-    if (this.paused !== 0 || this.leftover !== null) {
+    const state = this.state;
+    if ((state & (Flag.Ended | Flag.Closed)) !== 0) return; // lingering after our FIN: read and drop
+    if ((state & PAUSE_BITS) !== 0 || this.leftover !== null) {
       // The adapter may deliver a chunk it already had before our pause took effect.
       if ((this.paused & Pause.Stop) === 0) this.leftover = this.leftover === null ? copy(chunk) : (concat([this.leftover, chunk], this.leftover.byteLength + chunk.byteLength) as Uint8Array);
     } else {
@@ -263,7 +391,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
     if (this.closed) return;
     this.closed = true;
     this.ended = true;
-    this.deadline.clear();
+    this.clearDeadline();
     const reading = this.reading;
     if (reading !== null && reading.stream !== null) {
       try {
@@ -299,7 +427,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   private feed(data: Uint8Array, borrowed: boolean): void {
     const parser = this.parser();
-    this.feeding = true;
+    this.state |= Flag.Feeding;
     try {
       let rest: Uint8Array | null = data;
       while (rest !== null) {
@@ -316,7 +444,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
         rest = remaining;
       }
     } finally {
-      this.feeding = false;
+      this.state &= ~Flag.Feeding;
     }
     // A reason may have come and gone while parsing (a body chunk filled the stream, the handler read it).
     if (this.paused === 0) parser.resume();
@@ -325,34 +453,40 @@ export class Connection implements ConnectionEvents, BodyOwner {
   }
 
   private enqueue(exchange: Exchange): void {
-    if (this.queue === NO_EXCHANGES) this.queue = [exchange];
-    else (this.queue as Exchange[]).push(exchange);
+    const work = this.busy();
+    if (work.queue === NO_EXCHANGES) work.queue = [exchange];
+    else (work.queue as Exchange[]).push(exchange);
   }
 
-  /** Drop the exchange just written; an emptied queue goes back to NO_EXCHANGES. */
+  /** Drop the exchange just written (there is one, so there is a Work); an emptied queue goes back to
+   * NO_EXCHANGES. */
   private dequeue(): void {
-    if (this.queue.length === 1) this.queue = NO_EXCHANGES;
-    else (this.queue as Exchange[]).shift();
+    const work = this.work!;
+    if (work.queue.length === 1) work.queue = NO_EXCHANGES;
+    else (work.queue as Exchange[]).shift();
   }
 
   /** The parser, borrowed from the spares (or made) if the connection holds none. */
   private parser(): Parser {
-    let lent = this.lent;
+    const work = this.busy();
+    let lent = work.lent;
     if (lent === null) {
-      lent = this.spares.pop() ?? new LentParser(this.config);
+      const spares = sharedOf(this.config).spares;
+      lent = spares.pop() ?? new LentParser(this.config, spares);
       lent.connection = this;
-      this.lent = lent;
+      work.lent = lent;
     }
     return lent.parser;
   }
 
   /** Give the parser back once it holds nothing of a request: a new one would behave the same. */
   private returnParser(): void {
-    const lent = this.lent;
+    const work = this.work;
+    const lent = work === null ? null : work.lent;
     if (lent === null || !lent.parser.pristine) return;
     lent.connection = null;
-    this.lent = null;
-    if (this.spares.length < MAX_SPARE_PARSERS) this.spares.push(lent);
+    work!.lent = null;
+    if (lent.spares.length < MAX_SPARE_PARSERS) lent.spares.push(lent);
   }
 
   /** As the parser would answer: one not lent is pristine, so idle and not failed. */
@@ -367,7 +501,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
   // Called by the parser (through LentParser) while it is lent to this connection.
 
   parsedHead(head: RequestHead): void {
-    this.heads++;
+    this.state |= Flag.NewHead | Flag.SawHead;
     if (this.draining && this.queue.length > 0) {
       // Shutting down: what is queued gets answered (the last with Connection: close); nothing new.
       this.stopReading();
@@ -475,7 +609,7 @@ export class Connection implements ConnectionEvents, BodyOwner {
   private run(exchange: Exchange, request: Request): void {
     let result: Response | Promise<Response>;
     try {
-      result = this.config.fetch(request, this.info);
+      result = this.config.fetch(request, new RequestInfo(this.transport));
     } catch (error) {
       this.handlerFailed(exchange, error);
       return;
@@ -745,18 +879,20 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   private push(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
-    if (this.out === null) this.out = [bytes];
-    else this.out.push(bytes);
-    this.outBytes += bytes.byteLength;
+    const work = this.busy();
+    if (work.out === null) work.out = [bytes];
+    else work.out.push(bytes);
+    work.outBytes += bytes.byteLength;
   }
 
   /** One socket write for everything queued. */
   private flush(): void {
-    const out = this.out;
+    const work = this.work;
+    const out = work === null ? null : work.out;
     if (out === null) return;
-    const data = out.length === 1 ? out[0]! : joined(out, this.outBytes);
-    this.out = null;
-    this.outBytes = 0;
+    const data = out.length === 1 ? out[0]! : joined(out, work!.outBytes);
+    work!.out = null;
+    work!.outBytes = 0;
     if (this.closed) return;
     if (!this.transport.write(data)) {
       this.writeBlocked = true;
@@ -819,8 +955,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   /** Make the socket's reading state match the pause reasons (calls the adapter only on a change). */
   private syncReading(): void {
-    const pause = this.paused !== 0 && !this.ended;
-    if (pause === this.transportPaused || this.closed) return;
+    const state = this.state;
+    const pause = (state & PAUSE_BITS) !== 0 && (state & Flag.Ended) === 0;
+    if (pause === ((state & Flag.TransportPaused) !== 0) || (state & Flag.Closed) !== 0) return;
     this.transportPaused = pause;
     if (pause) this.transport.pauseReading();
     else this.transport.resumeReading();
@@ -847,8 +984,9 @@ export class Connection implements ConnectionEvents, BodyOwner {
 
   /** Called after every event: start the response loop, end the connection, or re-arm the timer. */
   private afterEvent(): void {
-    if (this.closed) return;
-    if (!this.responding && !this.ended) {
+    const state = this.state;
+    if ((state & Flag.Closed) !== 0) return;
+    if ((state & (Flag.Responding | Flag.Ended)) === 0) {
       if (this.queue.length > 0) {
         void this.respond();
         return;
@@ -872,32 +1010,43 @@ export class Connection implements ConnectionEvents, BodyOwner {
     this.rearm();
   }
 
-  private phase(): Phase {
-    if (this.closed) return Phase.Closed;
-    if (this.ended) return Phase.Closing;
-    if (this.writeBlocked) return Phase.WriteBlocked;
-    const reading = this.reading;
-    // A client holding its body back for "100 Continue" owes nothing yet: the handler has not asked.
-    const heldBack = reading !== null && reading.head!.expectContinue && !reading.continueSent;
-    if (reading !== null && (this.paused & (Pause.Body | Pause.Stop)) === 0 && !heldBack) return Phase.ReadingBody;
-    if (reading === null && (this.paused & (Pause.Pipeline | Pause.Stop)) === 0 && !this.parserFailed() && (!this.parserIdle() || this.heads === 0)) {
-      return Phase.ReadingHead;
+  /** Called after every event: reads `state` and `work` once (not through the accessors). */
+  private phase(): PhaseCode {
+    const state = this.state;
+    if ((state & Flag.Closed) !== 0) return PhaseCode.Closed;
+    if ((state & Flag.Ended) !== 0) return PhaseCode.Closing;
+    if ((state & Flag.WriteBlocked) !== 0) return PhaseCode.WriteBlocked;
+    const work = this.work;
+    if (work === null) {
+      // Nothing read, nothing queued, and the parser (not lent) is pristine.
+      if ((state & (Pause.Pipeline | Pause.Stop | Flag.SawHead)) === 0) return PhaseCode.ReadingHead;
+      return (state & Flag.Responding) !== 0 ? PhaseCode.Busy : PhaseCode.Idle;
     }
-    if (this.queue.length > 0 || this.responding) return Phase.Busy;
-    return Phase.Idle;
+    const reading = work.reading;
+    if (reading !== null) {
+      // A client holding its body back for "100 Continue" owes nothing yet: the handler has not asked.
+      const heldBack = reading.head!.expectContinue && !reading.continueSent;
+      if ((state & (Pause.Body | Pause.Stop)) === 0 && !heldBack) return PhaseCode.ReadingBody;
+    } else if ((state & (Pause.Pipeline | Pause.Stop)) === 0) {
+      const lent = work.lent;
+      // A parser not lent is pristine: idle and not failed.
+      if (lent === null ? (state & Flag.SawHead) === 0 : !lent.parser.failed && (!lent.parser.idle || (state & Flag.SawHead) === 0)) return PhaseCode.ReadingHead;
+    }
+    if (work.queue.length > 0 || (state & Flag.Responding) !== 0) return PhaseCode.Busy;
+    return PhaseCode.Idle;
   }
 
-  private timeoutFor(phase: Phase): number {
+  private timeoutFor(phase: PhaseCode): number {
     const t = this.config.timeouts;
     switch (phase) {
-      case Phase.Idle:
+      case PhaseCode.Idle:
         return t.keepAliveTimeout;
-      case Phase.ReadingHead:
+      case PhaseCode.ReadingHead:
         return t.headersTimeout;
-      case Phase.ReadingBody:
+      case PhaseCode.ReadingBody:
         return t.bodyTimeout;
-      case Phase.WriteBlocked:
-      case Phase.Closing:
+      case PhaseCode.WriteBlocked:
+      case PhaseCode.Closing:
         return t.writeTimeout;
       default:
         return 0;
@@ -910,34 +1059,36 @@ export class Connection implements ConnectionEvents, BodyOwner {
     const phase = this.phase();
     // A new head since the timer was set restarts ReadingHead and Idle even when no event saw the phase
     // change in between (a synchronous handler is answered within the same onData).
-    const perHead = phase === Phase.ReadingHead || phase === Phase.Idle;
-    if (phase === this.timerPhase && phase !== Phase.ReadingBody && (!perHead || this.timerHeads === this.heads)) return;
-    this.timerPhase = phase;
-    this.timerHeads = this.heads;
-    this.deadline.set(this.timeoutFor(phase));
+    const perHead = phase === PhaseCode.ReadingHead || phase === PhaseCode.Idle;
+    if (phase !== this.timerPhase || phase === PhaseCode.ReadingBody || (perHead && (this.state & Flag.NewHead) !== 0)) {
+      this.timerPhase = phase;
+      this.state &= ~Flag.NewHead;
+      this.setDeadline(sharedOf(this.config).deadlines, this.timeoutFor(phase));
+    }
+    this.releaseWork();
   }
 
-  /** The current phase's timeout ran out. */
-  private expire(): void {
+  /** The current phase's timeout ran out (called by the deadline lists; not for other callers). */
+  deadlineExpired(): void {
     if (this.closed) return;
     const phase = this.timerPhase;
-    this.timerPhase = null;
+    this.timerPhase = 0;
     switch (phase) {
-      case Phase.Idle:
+      case PhaseCode.Idle:
         this.end(); // RFC 9112 §9.5: a server may close an idle connection at any time
         return;
-      case Phase.ReadingHead: {
+      case PhaseCode.ReadingHead: {
         const refusal = new Exchange(null, this.config.onLog ? this.config.clock.now() : 0);
         this.enqueue(refusal);
         this.refuse(refusal, statusOf("headers_timeout"));
         break;
       }
-      case Phase.ReadingBody:
+      case PhaseCode.ReadingBody:
         if (this.reading !== null) this.failBody(this.reading, statusOf("body_timeout"));
         this.stopReading();
         break;
-      case Phase.WriteBlocked:
-      case Phase.Closing:
+      case PhaseCode.WriteBlocked:
+      case PhaseCode.Closing:
         this.transport.destroy();
         return;
     }

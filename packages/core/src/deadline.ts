@@ -7,8 +7,8 @@
 // oldest first, and ONE runtime timer per list serves them all (node's own timers group by duration the
 // same way). A runtime timer per connection cost ~0.35 KiB of RSS per idle connection on Bun (issue 6).
 //
-// A keep-alive connection moves its deadline on every request. That must stay cheap: `set` with the
-// same duration moves the deadline to the tail of its list (a few pointer writes); `set(0)` only
+// A keep-alive connection moves its deadline on every request. That must stay cheap: setting the
+// same duration moves the deadline to the tail of its list (a few pointer writes); setting 0 only
 // records that nothing is due, the entry stays linked until its list's timer passes it. A list's runtime
 // timer is created only when the list has none pending; it is aimed at the oldest entry and, when it
 // fires, expires what is due and re-aims at the next one. A list left empty drops its timer.
@@ -29,138 +29,189 @@ export const SYSTEM_CLOCK: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
 };
 
-/** Each clock's lists, by duration in ms (a few entries: one per distinct timeout value in use). */
-const listsByClock = new WeakMap<Clock, Map<number, DeadlineList>>();
+/**
+ * The deadlines of one owner (a server's connections, or one standalone Deadline) on one clock: a list
+ * per duration, each with its runtime timer, and a list without a timer for entries that have nothing
+ * due. Every entry that has been set and not cleared is linked in exactly one of them, so the group is
+ * also the registry of its entries (`entries()`): a server finds its open connections here instead of
+ * keeping a Set of them (issue 6: a Set entry cost ~50–100 B per idle connection on Bun).
+ */
+export class DeadlineGroup {
+  /** The lists by duration in ms (a few: one per distinct timeout value in use). */
+  private readonly lists = new Map<number, DeadlineList>();
+  /** Entries with nothing due (set(0) while unlinked, or passed by their list's timer while disarmed). */
+  readonly none: DeadlineList;
 
-function listsOf(clock: Clock): Map<number, DeadlineList> {
-  let lists = listsByClock.get(clock);
-  if (lists === undefined) {
-    lists = new Map();
-    listsByClock.set(clock, lists);
+  constructor(readonly clock: Clock) {
+    this.none = new DeadlineList(this, 0);
   }
-  return lists;
+
+  list(ms: number): DeadlineList {
+    let list = this.lists.get(ms);
+    if (list === undefined) {
+      list = new DeadlineList(this, ms);
+      this.lists.set(ms, list);
+    }
+    return list;
+  }
+
+  /** Every linked entry, as a new array (safe to change the entries while going through it). */
+  entries(): DeadlineEntry[] {
+    const all: DeadlineEntry[] = [];
+    for (const list of [this.none, ...this.lists.values()]) {
+      for (let entry = list.head; entry !== null; entry = entry.deadlineNext) all.push(entry);
+    }
+    return all;
+  }
 }
 
-/** The deadlines set for one duration on one clock, oldest first, and the one runtime timer for them. */
+/** The deadlines set for one duration, oldest first, and the one runtime timer for them (ms 0: the
+ * group's list of entries with nothing due, which never has a timer). */
 class DeadlineList {
-  head: Deadline | null = null;
-  tail: Deadline | null = null;
+  head: DeadlineEntry | null = null;
+  tail: DeadlineEntry | null = null;
   /** The pending runtime timer (undefined: none). */
   private timer: unknown = undefined;
   /** Inside `fire`: deadlines set by expiry callbacks are armed once, at its end. */
   private firing = false;
 
   constructor(
-    private readonly clock: Clock,
+    readonly group: DeadlineGroup,
     readonly ms: number,
   ) {}
 
-  append(deadline: Deadline): void {
-    deadline.list = this;
-    deadline.prev = this.tail;
-    deadline.next = null;
-    if (this.tail === null) this.head = deadline;
-    else this.tail.next = deadline;
-    this.tail = deadline;
+  append(entry: DeadlineEntry): void {
+    entry.deadlineList = this;
+    entry.deadlinePrev = this.tail;
+    entry.deadlineNext = null;
+    if (this.tail === null) this.head = entry;
+    else this.tail.deadlineNext = entry;
+    this.tail = entry;
     // A pending timer is aimed at an entry older than this one: it fires first and re-aims.
-    if (this.timer === undefined && !this.firing) this.arm(deadline.at - this.clock.now());
+    if (this.ms > 0 && this.timer === undefined && !this.firing) this.arm(entry.deadlineAt - this.group.clock.now());
   }
 
-  remove(deadline: Deadline): void {
-    if (deadline.prev === null) this.head = deadline.next;
-    else deadline.prev.next = deadline.next;
-    if (deadline.next === null) this.tail = deadline.prev;
-    else deadline.next.prev = deadline.prev;
-    deadline.list = deadline.prev = deadline.next = null;
+  remove(entry: DeadlineEntry): void {
+    if (entry.deadlinePrev === null) this.head = entry.deadlineNext;
+    else entry.deadlinePrev.deadlineNext = entry.deadlineNext;
+    if (entry.deadlineNext === null) this.tail = entry.deadlinePrev;
+    else entry.deadlineNext.deadlinePrev = entry.deadlinePrev;
+    entry.deadlineList = entry.deadlinePrev = entry.deadlineNext = null;
   }
 
   /** Drop the runtime timer of a list nothing waits on any more: an empty list never holds one, so a
    * deadline moving between durations leaves no timer behind, and a closed server none at all. */
   cancelIfEmpty(): void {
     if (this.head !== null || this.timer === undefined) return;
-    this.clock.clearTimeout(this.timer);
+    this.group.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(ms: number): void {
-    this.timer = this.clock.setTimeout(this.fire, ms);
+    this.timer = this.group.clock.setTimeout(this.fire, ms);
   }
 
   private readonly fire = (): void => {
     this.timer = undefined;
     this.firing = true;
-    const now = this.clock.now();
+    const now = this.group.clock.now();
+    const none = this.group.none;
     try {
-      let deadline = this.head;
-      // `at` 0: disarmed while linked (see `Deadline.set`); dropped here without expiring.
-      while (deadline !== null && deadline.at <= now) {
-        this.remove(deadline);
-        if (deadline.at !== 0) deadline.expire();
-        deadline = this.head;
+      let entry = this.head;
+      // Due entries move to the group's `none` list (they stay registered), then expire; `deadlineAt`
+      // 0 means disarmed while linked (see `setDeadline`): moved without expiring.
+      while (entry !== null && entry.deadlineAt <= now) {
+        const due = entry.deadlineAt !== 0;
+        this.remove(entry);
+        entry.deadlineAt = 0;
+        none.append(entry);
+        if (due) entry.deadlineExpired();
+        entry = this.head;
       }
     } finally {
       this.firing = false;
-      if (this.head !== null && this.timer === undefined) this.arm(this.head.at - now);
+      if (this.head !== null && this.timer === undefined) this.arm(this.head.deadlineAt - now);
     }
   };
 }
 
 /**
- * One connection's deadline. `onExpire` is called with `thisArg` as `this` (a method and its object,
- * so a connection needs no closure for it).
+ * Something with one deadline, linked straight into its group's lists: a connection extends this, so an
+ * idle connection carries its deadline as four fields of its own instead of a separate object (issue 6:
+ * each object per idle connection is RSS). The fields are the lists' bookkeeping; only `setDeadline`,
+ * `clearDeadline` and `deadlineExpired` are meant for subclasses.
  */
-export class Deadline {
-  /** When `onExpire` is due (ms since the epoch); 0 = never. */
-  at = 0;
-  /** The list this deadline is linked in, and its neighbours there (see DeadlineList). */
-  list: DeadlineList | null = null;
-  prev: Deadline | null = null;
-  next: Deadline | null = null;
-  private readonly lists: Map<number, DeadlineList>;
+export abstract class DeadlineEntry {
+  /** When `deadlineExpired` is due (ms since the epoch); 0 = never. */
+  deadlineAt = 0;
+  /** The list this entry is linked in, and its neighbours there (see DeadlineList). */
+  deadlineList: DeadlineList | null = null;
+  deadlinePrev: DeadlineEntry | null = null;
+  deadlineNext: DeadlineEntry | null = null;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly onExpire: () => void,
-    private readonly thisArg?: unknown,
-  ) {
-    this.lists = listsOf(clock);
-  }
+  /** Called once the `ms` given to `setDeadline` have passed (the deadline is disarmed by then). */
+  abstract deadlineExpired(): void;
 
-  /** Expire `ms` from now; 0 (or less) disarms. */
-  set(ms: number): void {
+  /** Expire `ms` from now; 0 (or less) disarms. From the first call until `clearDeadline`, the entry is
+   * one of `group.entries()`; always the same group. */
+  protected setDeadline(group: DeadlineGroup, ms: number): void {
+    const list = this.deadlineList;
     if (ms <= 0) {
-      this.at = 0; // stays linked: its list's timer drops it, or the next `set` moves it
+      this.deadlineAt = 0;
+      // Linked: stays where it is until its list's timer passes it or the next set moves it (a
+      // keep-alive connection disarms and re-arms on every request: no list or timer changes for it).
+      if (list === null) group.none.append(this);
       return;
     }
-    this.at = this.clock.now() + ms;
+    this.deadlineAt = group.clock.now() + ms;
     // Set later than every other entry of its duration: it belongs at the tail of that list.
-    const list = this.list;
     if (list !== null) {
       if (list.ms === ms && list.tail === this) return;
       list.remove(this);
       list.cancelIfEmpty();
     }
-    let target = this.lists.get(ms);
-    if (target === undefined) {
-      target = new DeadlineList(this.clock, ms);
-      this.lists.set(ms, target);
-    }
-    target.append(this);
+    group.list(ms).append(this);
   }
 
-  /** Disarm for good (the connection is closed): no runtime timer is left waiting for it. */
-  clear(): void {
-    this.at = 0;
-    const list = this.list;
+  /** Disarm for good and leave the group (the connection is closed): no runtime timer is left waiting
+   * for it. */
+  protected clearDeadline(): void {
+    this.deadlineAt = 0;
+    const list = this.deadlineList;
     if (list !== null) {
       list.remove(this);
       list.cancelIfEmpty();
     }
   }
+}
 
-  /** Called by its list when `at` has passed. */
-  expire(): void {
-    this.at = 0;
+/**
+ * A standalone deadline, in a group of its own: `onExpire` is called with `thisArg` as `this` (a method
+ * and its object, so no closure is needed for it).
+ */
+export class Deadline extends DeadlineEntry {
+  private readonly group: DeadlineGroup;
+
+  constructor(
+    clock: Clock,
+    private readonly onExpire: () => void,
+    private readonly thisArg?: unknown,
+  ) {
+    super();
+    this.group = new DeadlineGroup(clock);
+  }
+
+  /** Expire `ms` from now; 0 (or less) disarms. */
+  set(ms: number): void {
+    this.setDeadline(this.group, ms);
+  }
+
+  /** Disarm for good: no runtime timer is left waiting for it. */
+  clear(): void {
+    this.clearDeadline();
+  }
+
+  deadlineExpired(): void {
     this.onExpire.call(this.thisArg);
   }
 }

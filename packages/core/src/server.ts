@@ -11,7 +11,7 @@
 //   5. `finished` settles.
 // A second shutdown signal skips the waiting: every connection is destroyed at once.
 
-import { Connection, SYSTEM_CLOCK } from "./connection.ts";
+import { Connection, openConnections, SYSTEM_CLOCK } from "./connection.ts";
 import type { Clock, ConnectionConfig } from "./connection.ts";
 import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOptions, resolveTimeouts } from "./options.ts";
 import type { ConnectionEvents, Listener, Transport } from "./ports.ts";
@@ -94,7 +94,9 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
   if (options.fastResponse !== false) installWeftResponse();
   const handler = await resolveHandler(options, ports);
 
-  const connections = new Set<Connection>();
+  /** Connections accepted and not closed yet. Counted, not kept in a Set (issue 6: a Set entry is RSS
+   * per idle connection); shutdown finds them with `openConnections(config)`. */
+  let open = 0;
   let closing: Promise<void> | null = null;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => (settleFinished = resolve));
@@ -112,23 +114,22 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
     onLog: options.onLog,
     workerOf: handler.workerOf,
     onHandlerError: (error) => console.error("weft: handler error:", error),
-    onClosed: (connection) => {
-      connections.delete(connection);
-      if (connections.size === 0 && allClosed !== null) allClosed();
+    onClosed: () => {
+      open--;
+      if (open === 0 && allClosed !== null) allClosed();
     },
   };
 
   const accept = (transport: Transport): ConnectionEvents => {
     const max = connectionOptions.maxConnections;
-    if (closing !== null || (max > 0 && connections.size >= max)) {
+    if (closing !== null || (max > 0 && open >= max)) {
       // Refused cleanly: FIN before reading a byte; the client sees an orderly close. A peer that never
       // closes its side is destroyed after writeTimeout, so refused sockets cannot pile up.
       transport.end();
       return refused(transport);
     }
-    const connection = new Connection(transport, config);
-    connections.add(connection);
-    return connection;
+    open++;
+    return new Connection(transport, config);
   };
 
   /** Events for a refused socket: ignore everything until it closes. */
@@ -155,16 +156,16 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
 
   let removeSignals: (() => void) | null = null;
   const destroyAll = (): void => {
-    for (const connection of connections) connection.destroy();
+    for (const connection of openConnections(config)) connection.destroy();
   };
 
   const close = (): Promise<void> => {
     if (closing !== null) return closing;
     closing = (async () => {
       await listener.close();
-      if (connections.size > 0) {
+      if (open > 0) {
         const drained = new Promise<void>((resolve) => (allClosed = resolve));
-        for (const connection of connections) connection.shutdown();
+        for (const connection of openConnections(config)) connection.shutdown();
         // Busy past the drain timeout: destroyed (their clients see a reset).
         const timer = config.clock.setTimeout(destroyAll, pool.drainTimeout);
         await drained;
