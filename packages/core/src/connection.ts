@@ -143,8 +143,9 @@ const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
 
 /**
  * The handler's `info`, one per request (an idle connection holds none). `remoteAddr` is read from the
- * transport when first asked for, as Deno.serve's ServeHandlerInfo does (a getter on the prototype): on
- * Bun, reading a socket's remoteAddress keeps a string on the socket for as long as it lives.
+ * transport when first asked for, as Deno's built-in server's handler info does (a getter on the
+ * prototype): on Bun, reading a socket's remoteAddress keeps a string on the socket for as long as it
+ * lives.
  */
 class RequestInfo implements ServeInfo {
   private address: ServeInfo["remoteAddr"] | null = null;
