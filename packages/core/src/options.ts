@@ -97,7 +97,9 @@ export interface PoolOptions {
   /** Jobs without a request body that one busy worker may hold waiting behind its running ones, so it
    * goes from one job to the next without a round trip through the main thread (each round trip is two
    * thread wake-ups). A waiting job is taken back the moment any worker is free, so no job ever waits
-   * while a worker is idle. Default 2. 0: a job is sent to a worker only when it can start at once. */
+   * while a worker is idle. Default 8: jobs parsed in one turn then reach a busy worker in one message
+   * (pool/protocol.ts, "batches"); `GET /` through a pool of 2 went from 0.30 to about 0.5 of inline
+   * (BENCHMARKS.md). 0: a job is sent to a worker only when it can start at once. */
   lookahead: number;
   /** A worker that has not finished a job for this long (ms) counts as stalled (a slow or blocked
    * handler): it is sent no jobs ahead, and those it holds are taken back for the other workers the
@@ -157,7 +159,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   taskTimeout: 30_000,
   concurrency: 1,
   drainTimeout: 10_000,
-  lookahead: 2,
+  lookahead: 8,
   lookaheadStall: 5,
   bodyWindow: 8,
 });

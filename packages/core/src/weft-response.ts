@@ -138,6 +138,7 @@ export function pairsOf(fields: readonly string[]): [string, string][] {
 /** `forMethod`: a forwarded method is about to run (`clone()`, `formData()`, `blob()` read the fields). */
 let nativeOf: (response: WeftResponse, forMethod: boolean) => Response;
 let partsOf: (response: WeftResponse) => SimpleParts | null;
+let fromParts: (status: number, statusText: string, fields: string[], body: SimpleBody) => WeftResponse;
 
 export class WeftResponse {
   /** Set for a response handed to the runtime at once (not simple), or built on first need. */
@@ -274,6 +275,14 @@ export class WeftResponse {
       response.#native = built;
       return built;
     };
+    fromParts = (status, statusText, fields, body) => {
+      const response = new WeftResponse(null);
+      response.#status = status;
+      response.#statusText = statusText;
+      response.#fields = fields;
+      response.#body = body;
+      return response;
+    };
     partsOf = (response) => {
       if (!(#native in response)) return null; // a native Response (instanceof says yes to those too)
       if (response.#native !== null || !response.#simple || response.#used) return null;
@@ -291,6 +300,12 @@ Object.defineProperty(WeftResponse, "name", { value: "Response" });
 /** The parts of a simple, unread WeftResponse; null for anything else (read it the ordinary way). */
 export function simpleParts(response: Response): SimpleParts | null {
   return partsOf(response as unknown as WeftResponse);
+}
+
+/** A simple response made from parts a WeftResponse already checked (a pool worker's, in its "head"
+ * message): nothing is checked or copied again. `fields` are flat, lowercase, with Content-Type. */
+export function responseFromParts(status: number, statusText: string, fields: string[], body: string | Uint8Array | null): Response {
+  return fromParts(status, statusText, fields, body) as unknown as Response;
 }
 
 /** Make WeftResponse the global `Response` (idempotent). Code that captured `Response` earlier keeps

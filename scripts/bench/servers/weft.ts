@@ -40,9 +40,13 @@ const rt = runtime();
 const workersArg = rt.args.find((a) => a.startsWith("--workers="));
 const workers = workersArg ? Number(workersArg.slice("--workers=".length)) : 0;
 const isolation = rt.args.includes("--processes") ? "process" : "thread";
-// WEFT_BENCH_LOOKAHEAD=N: try another pool.lookahead without editing the defaults.
-const lookaheadEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.WEFT_BENCH_LOOKAHEAD;
-const lookahead = lookaheadEnv ? { lookahead: Number(lookaheadEnv) } : {};
+// WEFT_BENCH_LOOKAHEAD=N, WEFT_BENCH_STALL=MS: try another pool.lookahead / pool.lookaheadStall without
+// editing the defaults.
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const lookahead = {
+  ...(env.WEFT_BENCH_LOOKAHEAD ? { lookahead: Number(env.WEFT_BENCH_LOOKAHEAD) } : {}),
+  ...(env.WEFT_BENCH_STALL ? { lookaheadStall: Number(env.WEFT_BENCH_STALL) } : {}),
+};
 
 // The adapter for this runtime. A computed specifier, so typechecking the bench (with Node's types) does
 // not pull in the Deno and Bun adapters' sources.

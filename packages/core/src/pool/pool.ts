@@ -21,19 +21,20 @@ import type { PoolStats, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { ClaimTable } from "./claims.ts";
 import {
+  Batcher,
   type Claim,
+  forEachMessage,
   type FromWorker,
   type HeadMessage,
   isCurrent,
-  pack,
   PROTOCOL_VERSION,
   type ToWorker,
   transferable,
-  unpack,
   type WorkerStartData,
 } from "./protocol.ts";
 import { pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
+import { pairsOf, responseFromParts } from "../weft-response.ts";
 import {
   absoluteUrl,
   type Incarnation,
@@ -76,6 +77,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const options = resolvePoolOptions(config.pool);
   const moduleUrl = absoluteUrl(config.module);
   const log = config.onLog ?? (() => {});
+  /** Per-job log lines are built only when someone reads them. */
+  const verbose = config.onLog !== undefined;
   const slots: Slot[] = [];
   const queue: Job[] = [];
   // One claim cell per job that can be out at a worker at once (claims.ts); none without lookahead.
@@ -122,21 +125,28 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     let initError = "";
     const life = {} as Incarnation;
     const handle = spawn(data, {
-      onMessage: (raw) => {
-        const message = unpack(raw);
-        if (!isCurrent(message)) return;
-        const m = message as FromWorker;
-        if (m.t === "init-error") initError = m.message;
-        life.heardAt = Date.now();
-        life.pinged = false;
-        if (slot.current === life) onMessage(slot, life, m);
-      },
+      onMessage: (raw) =>
+        forEachMessage(raw, (message) => {
+          if (!isCurrent(message)) return;
+          const m = message as FromWorker;
+          if (m.t === "init-error") initError = m.message;
+          life.heardAt = Date.now();
+          life.pinged = false;
+          if (slot.current === life) onMessage(slot, life, m);
+        }),
       onError: (error) => {
         log(`worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`);
       },
       onExit: (code) => onExit(slot, life, code, initError),
     }, spawnOptions);
-    Object.assign(life, { handle, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
+    const outbox = new Batcher((message, transfer) => {
+      try {
+        handle.post(message, transfer);
+      } catch {
+        // The worker is already gone; its onExit fails the jobs.
+      }
+    });
+    Object.assign(life, { handle, outbox, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
     slot.current = life;
   }
 
@@ -146,12 +156,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     start(slot);
   }
 
+  /** Queues a message for `life`; what is queued crosses as one batch at the end of this turn. */
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
-    try {
-      life.handle.post(pack(message), transfer);
-    } catch {
-      // The thread is already gone; its onExit fails the job.
-    }
+    life.outbox.add(message, transfer);
   }
 
   /** Hands queued jobs out, oldest first: to a worker with a free slot, else (jobs without a body)
@@ -230,14 +237,14 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   function revoke(job: Job): boolean {
     const claim = job.message.claim;
     if (!claim || !claims.revoke(claim)) return false;
-    delete job.message.claim;
+    job.message.claim = undefined;
     return true;
   }
 
   function releaseClaim(job: Job): void {
     const claim = job.message.claim;
     if (!claim) return;
-    delete job.message.claim;
+    job.message.claim = undefined;
     claims.release(claim);
   }
 
@@ -254,10 +261,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     const life = slot.current!;
     if (life.jobs.size === 0) slot.busySince = slot.progressAt = Date.now();
     life.jobs.set(job.id, job);
-    if (claim) {
-      job.message.claim = claim;
-      log(`worker ${slot.id} got a job; it waits behind the running one.`);
-    } else log(`worker ${slot.id} got a job; executing.`);
+    if (claim) job.message.claim = claim;
+    if (verbose) log(claim ? `worker ${slot.id} got a job; it waits behind the running one.` : `worker ${slot.id} got a job; executing.`);
     post(life, job.message);
     if (options.taskTimeout > 0) {
       job.timer = setTimeout(() => expire(slot, life, job), options.taskTimeout);
@@ -340,20 +345,22 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         const nullBody = NULL_BODY_STATUSES.has(message.status);
         if (message.bytes !== undefined) {
           // The whole body came with the head: the job is over on the worker already.
-          answerHead(slot, life, job, message, nullBody ? null : new Uint8Array(message.bytes));
+          const bytes = message.bytes;
+          answerSimple(slot, life, job, message, nullBody ? null : typeof bytes === "string" ? bytes : new Uint8Array(bytes));
           settle(slot, life, job, true);
           return;
         }
-        let body: ReadableStream<Uint8Array> | null = null;
-        if (message.body && !nullBody) {
-          job.download = new Inbox(
-            options.bodyWindow,
-            (n) => post(life, { v, t: "res-credit", id: job.id, n }),
-            () => post(life, { v, t: "cancel", id: job.id }),
-          );
-          body = job.download.stream;
-        } else if (message.body) post(life, { v, t: "cancel", id: job.id });
-        answerHead(slot, life, job, message, body);
+        if (!message.body || nullBody) {
+          if (message.body) post(life, { v, t: "cancel", id: job.id });
+          answerSimple(slot, life, job, message, null);
+          return;
+        }
+        job.download = new Inbox(
+          options.bodyWindow,
+          (n) => post(life, { v, t: "res-credit", id: job.id, n }),
+          () => post(life, { v, t: "cancel", id: job.id }),
+        );
+        answerHead(slot, life, job, message, job.download.stream);
         return;
       }
       case "res-chunk":
@@ -375,9 +382,18 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     }
   }
 
+  /** A head whose whole body (or none) is here: the worker's Response was simple or has been read, and
+   * its status and fields were checked there, so main builds its own without checking or copying. */
+  function answerSimple(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: string | Uint8Array | null): void {
+    if (head.status < 200 || head.status > 599) return answerHead(slot, life, job, head, body as BodyInit | null);
+    const response = responseFromParts(head.status, head.statusText, head.fields, body);
+    answeredBy.set(response, slot.id);
+    answer(job, response);
+  }
+
   function answerHead(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: BodyInit | null): void {
     try {
-      const response = new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
+      const response = new Response(body, { status: head.status, statusText: head.statusText, headers: pairsOf(head.fields) });
       answeredBy.set(response, slot.id);
       answer(job, response);
     } catch (error) {

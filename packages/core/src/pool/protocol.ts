@@ -22,7 +22,7 @@
 // Every message carries `v`, the protocol version: a worker started from a different build of weft
 // than the dispatcher is refused at "ready" rather than misread.
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest response body sent inside "head" instead of as chunks (a copy at most this big is cheaper
  * than the extra messages and stream machinery of a chunked transfer). */
@@ -124,11 +124,14 @@ export interface HeadMessage {
   id: number;
   status: number;
   statusText: string;
-  headers: HeaderPairs;
+  /** Field lines, flat: [name, value, name, value, …] (names lowercase, checked by the worker's Response). */
+  fields: string[];
   /** False when the response has no body: no res-chunk follows, res-end does. */
   body: boolean;
-  /** The whole body, when it was in memory and at most INLINE_BODY_MAX_BYTES: nothing follows. */
-  bytes?: ArrayBuffer;
+  /** The whole body, when it was in memory and at most INLINE_BODY_MAX_BYTES: nothing follows. A string
+   * body crosses as the string: the response writer encodes it straight into its output buffer, as it
+   * does inline, instead of the worker encoding it and main copying it. */
+  bytes?: ArrayBuffer | string;
 }
 export interface ResChunkMessage { v: number; t: "res-chunk"; id: number; chunk: ArrayBuffer }
 export interface ResEndMessage { v: number; t: "res-end"; id: number }
@@ -163,10 +166,15 @@ export function isCurrent(message: unknown): message is { v: number; t: string }
 // here, a job message as nested objects cost 5-17 µs of CPU per message (Node, Deno, Bun), the same data
 // as one flat array about half. So "job" and "head" cross as flat arrays:
 //   job:  [v, "job", id, method, url, fieldCount, name, value, …, hostname, port, body, claimCell, claimToken]
-//   head: [v, "head", id, status, statusText, fieldCount, name, value, …, body, bytes]
+//   head: [v, "head", id, status, statusText, fieldCount, name, value, …, body, bytes]  (fields already flat)
 // (claimCell -1: no claim; bytes undefined: none). Everything else crosses as the objects above.
 
 type Packed = (string | number | boolean | ArrayBuffer | undefined)[];
+
+function packFlat(out: Packed, fields: readonly string[]): void {
+  out.push(fields.length / 2);
+  for (let i = 0; i < fields.length; i++) out.push(fields[i]);
+}
 
 function packFields(out: Packed, fields: HeaderPairs): void {
   out.push(fields.length);
@@ -192,7 +200,7 @@ export function pack(message: ToWorker | FromWorker): unknown {
   }
   if (message.t === "head") {
     const out: Packed = [message.v, "head", message.id, message.status, message.statusText];
-    packFields(out, message.headers);
+    packFlat(out, message.fields);
     out.push(message.body, message.bytes);
     return out;
   }
@@ -221,12 +229,70 @@ export function unpack(raw: unknown): unknown {
     return message;
   }
   if (packed[1] === "head") {
-    const [headers, i] = unpackFields(packed, 5);
-    const message: HeadMessage = { v: PROTOCOL_VERSION, t: "head", id, status: packed[3] as number, statusText: packed[4] as string, headers, body: packed[i] as boolean };
-    if (packed[i + 1] !== undefined) message.bytes = packed[i + 1] as ArrayBuffer;
+    const i = 6 + 2 * (packed[5] as number);
+    const fields = packed.slice(6, i) as string[];
+    const message: HeadMessage = { v: PROTOCOL_VERSION, t: "head", id, status: packed[3] as number, statusText: packed[4] as string, fields, body: packed[i] as boolean };
+    if (packed[i + 1] !== undefined) message.bytes = packed[i + 1] as ArrayBuffer | string;
     return message;
   }
   return null;
+}
+
+// ---- batches: one message per turn, not per job -------------------------------------------------------
+//
+// Most of what a crossing costs is not the copy but the wake-up: each postMessage to a thread that is
+// asleep makes the kernel wake it (on this 2-core VM, 10-15 µs of the sender's CPU, measured with
+// per-thread /proc times under wrk). So each side queues what it posts during one turn of its event loop
+// and sends it as one message when the turn's I/O callbacks are done: the jobs parsed from every socket
+// that was readable in that turn cross together, and so do the responses of the jobs a worker ran.
+//   batch: [v, "batch", message, message, …]   (each message in its wire form; one alone crosses as is)
+
+/** Runs `task` once the current turn's I/O callbacks are done (setImmediate on Node, Deno and Bun; a
+ * zero timeout where there is none). */
+const afterTurn: (task: () => void) => void = typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
+  ? (globalThis as unknown as { setImmediate(task: () => void): void }).setImmediate
+  : (task) => setTimeout(task, 0);
+
+/** Queues one side's messages for the rest of the turn and posts them as one batch. */
+export class Batcher {
+  #items: unknown[] = [];
+  #transfer: ArrayBuffer[] = [];
+  #scheduled = false;
+  readonly #send: (message: unknown, transfer: ArrayBuffer[]) => void;
+  readonly #flush = () => this.flush();
+
+  constructor(send: (message: unknown, transfer: ArrayBuffer[]) => void) {
+    this.#send = send;
+  }
+
+  add(message: ToWorker | FromWorker, transfer?: ArrayBuffer[]): void {
+    this.#items.push(pack(message));
+    if (transfer) for (const buffer of transfer) this.#transfer.push(buffer);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      afterTurn(this.#flush);
+    }
+  }
+
+  /** Posts what is queued now (before an exit, say). */
+  flush(): void {
+    this.#scheduled = false;
+    const items = this.#items;
+    if (items.length === 0) return;
+    const transfer = this.#transfer;
+    this.#items = [];
+    this.#transfer = [];
+    this.#send(items.length === 1 ? items[0] : [PROTOCOL_VERSION, "batch", ...items], transfer);
+  }
+}
+
+/** Calls `each` with every message of what arrived (a batch or one message), in object form. */
+export function forEachMessage(raw: unknown, each: (message: unknown) => void): void {
+  if (Array.isArray(raw) && raw[1] === "batch" && raw[0] === PROTOCOL_VERSION) {
+    for (let i = 2; i < raw.length; i++) each(unpack(raw[i]));
+    return;
+  }
+  each(unpack(raw));
 }
 
 /** An ArrayBuffer holding exactly `chunk`'s bytes that the caller may transfer. When the view covers

@@ -3,7 +3,7 @@
 
 import type { WorkerHandle } from "../ports.ts";
 import type { Inbox, Outbox } from "./flow.ts";
-import type { JobMessage } from "./protocol.ts";
+import type { Batcher, JobMessage } from "./protocol.ts";
 
 /** Seconds a client refused by a full queue is told to wait (RFC 9110 §10.2.3 Retry-After). */
 export const RETRY_AFTER_SECONDS = 1;
@@ -28,6 +28,8 @@ export interface Job {
 /** One running thread; a slot gets a new incarnation each time its worker is replaced. */
 export interface Incarnation {
   handle: WorkerHandle;
+  /** Messages to it, sent once per turn (protocol.ts "batches"). */
+  outbox: Batcher;
   /** Takes jobs now (false before "ready", and once it is being terminated). */
   ready: boolean;
   /** Said "ready" at some point: a thread that dies before that is not replaced (it would loop). */

@@ -12,23 +12,22 @@ import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { tryStart } from "./claims.ts";
 import { WeftRequest } from "../request.ts";
-import { installWeftResponse, pairsOf, simpleParts } from "../weft-response.ts";
+import { installWeftResponse, simpleParts } from "../weft-response.ts";
 import {
+  Batcher,
+  forEachMessage,
   type FromWorker,
   IN_MEMORY_TICKS,
   INLINE_BODY_MAX_BYTES,
   isCurrent,
   type JobMessage,
-  pack,
   PROTOCOL_VERSION,
   type ToWorker,
   transferable,
-  unpack,
   type WorkerStartData,
 } from "./protocol.ts";
 
 const v = PROTOCOL_VERSION;
-const textEncoder = new TextEncoder();
 
 /** What a worker keeps for one running job. */
 interface RunningJob {
@@ -84,18 +83,16 @@ async function readEarly(reader: ReadableStreamDefaultReader<Uint8Array>, maxChu
   return { chunks, done: false, pending: null };
 }
 
-/** A Headers' fields as pairs for the "head" message. Headers.forEach joins Set-Cookie values with ", ",
- * which breaks cookies: they are sent one by one. */
-function headerPairs(source: Headers): [string, string][] {
-  const headers: [string, string][] = [];
-  source.forEach((value, name) => headers.push([name, value]));
+/** A Headers' fields, flat [name, value, …], for the "head" message. Headers.forEach joins Set-Cookie
+ * values with ", ", which breaks cookies: they are sent one by one. */
+function headerFields(source: Headers): string[] {
+  const fields: string[] = [];
   const cookies = typeof source.getSetCookie === "function" ? source.getSetCookie() : [];
-  if (cookies.length > 1) {
-    const others = headers.filter(([name]) => name !== "set-cookie");
-    headers.length = 0;
-    headers.push(...others, ...cookies.map((c): [string, string] => ["set-cookie", c]));
-  }
-  return headers;
+  source.forEach((value, name) => {
+    if (name !== "set-cookie" || cookies.length <= 1) fields.push(name, value);
+  });
+  if (cookies.length > 1) for (const cookie of cookies) fields.push("set-cookie", cookie);
+  return fields;
 }
 
 /** One transferable buffer holding all of `chunks`. */
@@ -112,10 +109,17 @@ function concat(chunks: Uint8Array[]): ArrayBuffer {
 
 export async function runWorker(port: WorkerSidePort): Promise<void> {
   const data = port.data as WorkerStartData;
-  const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.post(pack(message), transfer);
+  // What this worker posts in one turn crosses as one batch, up to the start of the next handler (run).
+  const outbox = new Batcher((message, transfer) => port.post(message, transfer));
+  const post = (message: FromWorker, transfer?: ArrayBuffer[]) => outbox.add(message, transfer);
+  /** The last message before this worker ends itself: it and everything queued go now. */
+  const postLast = (message: FromWorker, code: number) => {
+    outbox.add(message);
+    outbox.flush();
+    port.exit(code);
+  };
   if (data?.v !== PROTOCOL_VERSION) {
-    post({ v, t: "init-error", message: `weft: pool protocol mismatch (worker ${PROTOCOL_VERSION}, main ${data?.v})` });
-    port.exit(1);
+    postLast({ v, t: "init-error", message: `weft: pool protocol mismatch (worker ${PROTOCOL_VERSION}, main ${data?.v})` }, 1);
     return;
   }
 
@@ -123,13 +127,11 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   try {
     fetchHandler = handlerOf(await import(data.module));
   } catch (error) {
-    post({ v, t: "init-error", message: `weft: cannot import app module ${data.module}: ${describe(error)}` });
-    port.exit(1);
+    postLast({ v, t: "init-error", message: `weft: cannot import app module ${data.module}: ${describe(error)}` }, 1);
     return;
   }
   if (!fetchHandler) {
-    post({ v, t: "init-error", message: `weft: app module ${data.module} has no default export { fetch }` });
-    port.exit(1);
+    postLast({ v, t: "init-error", message: `weft: app module ${data.module} has no default export { fetch }` }, 1);
     return;
   }
   const handler = fetchHandler;
@@ -145,8 +147,7 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
 
   const exitIfDone = () => {
     if (!shuttingDown || jobs.size > 0 || waiting.length > 0) return;
-    post({ v, t: "exited", workerId: data.workerId });
-    port.exit(0);
+    postLast({ v, t: "exited", workerId: data.workerId }, 0);
   };
 
   const finish = (id: number) => {
@@ -168,6 +169,9 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   }
 
   async function run(message: JobMessage): Promise<void> {
+    // A handler may block this thread for as long as it likes: what earlier jobs answered goes out first,
+    // not after it.
+    outbox.flush();
     const { id } = message;
     const job: RunningJob = {};
     jobs.set(id, job);
@@ -194,21 +198,23 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     }
     const simple = simpleParts(response);
     if (simple !== null && (simple.body === null || simple.body.length <= INLINE_BODY_MAX_BYTES)) {
-      // A simple response (weft-response.ts): its fields and bytes as given, in the one "head" message.
-      const headers = simple.headers !== null ? headerPairs(simple.headers) : pairsOf(simple.fields!);
-      const head = { v, t: "head", id, status: response.status, statusText: response.statusText, headers } as const;
+      // A simple response (weft-response.ts): its fields and body as given, in the one "head" message.
+      const fields = simple.headers !== null ? headerFields(simple.headers) : simple.fields as string[];
+      const head = { v, t: "head", id, status: response.status, statusText: response.statusText, fields } as const;
       if (simple.body === null) {
         post({ ...head, body: false });
         post({ v, t: "res-end", id });
+      } else if (typeof simple.body === "string") {
+        post({ ...head, body: true, bytes: simple.body });
       } else {
-        const bytes = typeof simple.body === "string" ? transferable(textEncoder.encode(simple.body)) : transferable(simple.body);
+        const bytes = transferable(simple.body);
         post({ ...head, body: true, bytes }, [bytes]);
       }
       finish(id);
       return;
     }
-    const headers = headerPairs(response.headers);
-    const head = { v, t: "head", id, status: response.status, statusText: response.statusText, headers } as const;
+    const fields = headerFields(response.headers);
+    const head = { v, t: "head", id, status: response.status, statusText: response.statusText, fields } as const;
     if (response.body === null) {
       post({ ...head, body: false });
       post({ v, t: "res-end", id });
@@ -253,8 +259,9 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     finish(id);
   }
 
-  port.onMessage((raw) => {
-    const unpacked = unpack(raw);
+  port.onMessage((raw) => forEachMessage(raw, receive));
+
+  function receive(unpacked: unknown): void {
     if (!isCurrent(unpacked)) return;
     const message = unpacked as ToWorker;
     switch (message.t) {
@@ -284,6 +291,6 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
         exitIfDone();
         return;
     }
-  });
+  }
   post({ v, t: "ready", workerId: data.workerId });
 }
