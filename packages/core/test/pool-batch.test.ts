@@ -1,5 +1,6 @@
-// Batches (pool/protocol.ts): what main and a worker post in one turn crosses as one message. Checked on
-// a real worker of the runtime running the tests, by counting what crosses through the SpawnWorker port.
+// Batches (pool/protocol.ts) and the job ring (pool/ring.ts) on a real worker of the runtime running the
+// tests, checked by counting what crosses through the SpawnWorker port: what main posts in one turn
+// crosses as one message, and jobs without a body and whole answers do not cross by message at all.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool } from "../src/pool/pool.ts";
@@ -13,7 +14,8 @@ const APP = new URL("./fixtures/pool-app.ts", import.meta.url);
 const INFO: ServeInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 } };
 const JOBS = 6;
 
-test(`${JOBS} jobs fetched in one turn reach the worker in one post`, async () => {
+/** A pool of one worker whose every post, each way, is recorded as the list of message kinds in it. */
+function recordingPool(pool: { concurrency: number; lookahead: number }) {
   const toWorker: string[][] = [];
   const fromWorker: string[][] = [];
   const kinds = (raw: unknown) => {
@@ -25,17 +27,35 @@ test(`${JOBS} jobs fetched in one turn reach the worker in one post`, async () =
     const handle = realSpawn(data, { ...events, onMessage: (raw) => (fromWorker.push(kinds(raw)), events.onMessage(raw)) }, options);
     return { post: (message, transfer) => (toWorker.push(kinds(message)), handle.post(message, transfer)), terminate: () => handle.terminate() };
   };
-  const pool = createPool({ module: APP, pool: { workers: 1, concurrency: 1, lookahead: JOBS } }, spawn);
+  return { pool: createPool({ module: APP, pool: { workers: 1, ...pool } }, spawn), toWorker, fromWorker };
+}
+
+test(`${JOBS} jobs with a body fetched in one turn reach the worker in one post`, async () => {
+  // Jobs with a body are never sent ahead (lookahead): the worker runs them all at once instead.
+  const { pool, toWorker } = recordingPool({ concurrency: JOBS, lookahead: 0 });
   try {
     await pool.ready;
     toWorker.length = 0;
-    fromWorker.length = 0;
+    const responses = await Promise.all(
+      Array.from({ length: JOBS }, (_, i) => pool.fetch(new Request("http://pool.test/echo-sha", { method: "POST", body: `body ${i}` }), INFO)),
+    );
+    assert.ok(responses.every((r) => r.status === 200));
+    assert.equal(toWorker[0]!.filter((t) => t === "job").length, JOBS, `first post: ${JSON.stringify(toWorker[0])}`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test(`${JOBS} jobs without a body, and their whole answers, cross through the ring: no job or head is posted`, async () => {
+  const { pool, toWorker, fromWorker } = recordingPool({ concurrency: 1, lookahead: JOBS });
+  try {
+    await pool.ready;
     const responses = await Promise.all(
       Array.from({ length: JOBS }, (_, i) => pool.fetch(new Request(`http://pool.test/fast?i=${i}`), INFO)),
     );
     assert.deepEqual(await Promise.all(responses.map((r) => r.text())), Array(JOBS).fill("fast"));
-    assert.deepEqual(toWorker, [Array(JOBS).fill("job")], "every job in one post");
-    assert.equal(fromWorker.flat().filter((t) => t === "head").length, JOBS);
+    assert.deepEqual(toWorker.flat().filter((t) => t === "job"), []);
+    assert.deepEqual(fromWorker.flat().filter((t) => t === "head"), []);
   } finally {
     await pool.close();
   }

@@ -32,6 +32,7 @@ import {
   transferable,
   type WorkerStartData,
 } from "./protocol.ts";
+import { Ring, type RingHead } from "./ring.ts";
 import { pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
 import { pairsOf, responseFromParts } from "../weft-response.ts";
@@ -111,6 +112,10 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const running = () => slots.reduce((sum, s) => sum + (s.current?.jobs.size ?? 0), 0);
 
   function start(slot: Slot): void {
+    // Job rings (ring.ts) for threads: a fresh pair per incarnation, as a dead thread may have left a
+    // record half written.
+    const toWorker = sharesMemory && Ring.supported ? new Ring() : null;
+    const toMain = toWorker ? new Ring() : null;
     const data: WorkerStartData = {
       v,
       workerId: slot.id,
@@ -119,13 +124,16 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       window: options.bodyWindow,
       concurrency: options.concurrency,
       claims: claims.buffer,
+      rings: toWorker && toMain ? { toWorker: toWorker.buffer, toMain: toMain.buffer } : null,
     };
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     let initError = "";
     const life = {} as Incarnation;
     const handle = spawn(data, {
-      onMessage: (raw) =>
+      onMessage: (raw) => {
+        // Records written before this message was posted come first.
+        readRing(slot, life);
         forEachMessage(raw, (message) => {
           if (!isCurrent(message)) return;
           const m = message as FromWorker;
@@ -133,11 +141,16 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
           life.heardAt = Date.now();
           life.pinged = false;
           if (slot.current === life) onMessage(slot, life, m);
-        }),
+        });
+      },
       onError: (error) => {
         log(`worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`);
       },
-      onExit: (code) => onExit(slot, life, code, initError),
+      onExit: (code) => {
+        readRing(slot, life);
+        life.fromWorker?.close();
+        onExit(slot, life, code, initError);
+      },
     }, spawnOptions);
     const outbox = new Batcher((message, transfer) => {
       try {
@@ -146,8 +159,33 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         // The worker is already gone; its onExit fails the jobs.
       }
     });
-    Object.assign(life, { handle, outbox, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
+    Object.assign(life, { handle, outbox, toWorker, fromWorker: toMain, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
     slot.current = life;
+    toMain?.listen(() => readRing(slot, life));
+  }
+
+  /** Heads that came back through the ring: each one is a whole answer. */
+  function readRing(slot: Slot, life: Incarnation): void {
+    const ring = life.fromWorker;
+    if (!ring || slot.current !== life) return;
+    let heard = false;
+    ring.drain(null, (head) => {
+      heard = true;
+      onRingHead(slot, life, head);
+    });
+    if (heard) {
+      life.heardAt = Date.now();
+      life.pinged = false;
+    }
+  }
+
+  function onRingHead(slot: Slot, life: Incarnation, head: RingHead): void {
+    const job = life.jobs.get(head.id);
+    if (!job) return;
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.timer = undefined;
+    answerSimple(slot, life, job, head.status, head.statusText, head.fields, NULL_BODY_STATUSES.has(head.status) ? null : head.body);
+    settle(slot, life, job, true);
   }
 
   for (let id = 1; id <= options.workers; id++) {
@@ -158,6 +196,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   /** Queues a message for `life`; what is queued crosses as one batch at the end of this turn. */
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (message.t === "job" && !message.body && life.toWorker?.writeJob(message)) return;
     life.outbox.add(message, transfer);
   }
 
@@ -346,13 +385,13 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         if (message.bytes !== undefined) {
           // The whole body came with the head: the job is over on the worker already.
           const bytes = message.bytes;
-          answerSimple(slot, life, job, message, nullBody ? null : typeof bytes === "string" ? bytes : new Uint8Array(bytes));
+          answerSimple(slot, life, job, message.status, message.statusText, message.fields, nullBody ? null : typeof bytes === "string" ? bytes : new Uint8Array(bytes));
           settle(slot, life, job, true);
           return;
         }
         if (!message.body || nullBody) {
           if (message.body) post(life, { v, t: "cancel", id: job.id });
-          answerSimple(slot, life, job, message, null);
+          answerSimple(slot, life, job, message.status, message.statusText, message.fields, null);
           return;
         }
         job.download = new Inbox(
@@ -360,7 +399,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
           (n) => post(life, { v, t: "res-credit", id: job.id, n }),
           () => post(life, { v, t: "cancel", id: job.id }),
         );
-        answerHead(slot, life, job, message, job.download.stream);
+        answerHead(slot, life, job, message.status, message.statusText, message.fields, job.download.stream);
         return;
       }
       case "res-chunk":
@@ -384,16 +423,16 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   /** A head whose whole body (or none) is here: the worker's Response was simple or has been read, and
    * its status and fields were checked there, so main builds its own without checking or copying. */
-  function answerSimple(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: string | Uint8Array | null): void {
-    if (head.status < 200 || head.status > 599) return answerHead(slot, life, job, head, body as BodyInit | null);
-    const response = responseFromParts(head.status, head.statusText, head.fields, body);
+  function answerSimple(slot: Slot, life: Incarnation, job: Job, status: number, statusText: string, fields: string[], body: string | Uint8Array | null): void {
+    if (status < 200 || status > 599) return answerHead(slot, life, job, status, statusText, fields, body as BodyInit | null);
+    const response = responseFromParts(status, statusText, fields, body);
     answeredBy.set(response, slot.id);
     answer(job, response);
   }
 
-  function answerHead(slot: Slot, life: Incarnation, job: Job, head: HeadMessage, body: BodyInit | null): void {
+  function answerHead(slot: Slot, life: Incarnation, job: Job, status: number, statusText: string, fields: string[], body: BodyInit | null): void {
     try {
-      const response = new Response(body, { status: head.status, statusText: head.statusText, headers: pairsOf(head.fields) });
+      const response = new Response(body, { status, statusText, headers: pairsOf(fields) });
       answeredBy.set(response, slot.id);
       answer(job, response);
     } catch (error) {

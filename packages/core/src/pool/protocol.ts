@@ -7,9 +7,11 @@
 //   main → worker   req-chunk …    request body, at most `credit` chunks ahead of what the worker read
 //   worker → main   req-credit     the handler read some: main may send that many more chunks
 //   main → worker   req-end        request body complete (or req-abort: it failed)
-//   worker → main   head           status + header pairs: main resolves pool.fetch() with a Response;
+//   worker → main   head           status + field lines: main resolves pool.fetch() with a Response;
 //                                  a small body already in memory rides in it (`bytes`) and the job ends
 //                                  there: one message each way for a typical small response
+// (Between threads, a job without a body and a head with its whole body usually cross through the
+// worker's job rings instead, as records in shared memory: ring.ts. Everything else is a message.)
 //   worker → main   res-chunk …    response body, at most `credit` chunks ahead of what main's consumer read
 //   main → worker   res-credit     main's consumer pulled some: the worker may send that many more
 //   worker → main   res-end        response complete: the job is done
@@ -47,6 +49,8 @@ export interface WorkerStartData {
   concurrency: number;
   /** Claim cells shared by main and every worker (see Claim below); null when lookahead is off. */
   claims: SharedArrayBuffer | null;
+  /** This worker's two job rings (ring.ts); null for process workers, which share no memory. */
+  rings: { toWorker: SharedArrayBuffer; toMain: SharedArrayBuffer } | null;
 }
 
 // ---- claims: taking back a job that waits at a busy worker -----------------------------------------

@@ -4,6 +4,7 @@
 import type { WorkerHandle } from "../ports.ts";
 import type { Inbox, Outbox } from "./flow.ts";
 import type { Batcher, JobMessage } from "./protocol.ts";
+import type { Ring } from "./ring.ts";
 
 /** Seconds a client refused by a full queue is told to wait (RFC 9110 §10.2.3 Retry-After). */
 export const RETRY_AFTER_SECONDS = 1;
@@ -30,6 +31,9 @@ export interface Incarnation {
   handle: WorkerHandle;
   /** Messages to it, sent once per turn (protocol.ts "batches"). */
   outbox: Batcher;
+  /** Its job rings (ring.ts): jobs out, complete heads back; null for process workers. */
+  toWorker: Ring | null;
+  fromWorker: Ring | null;
   /** Takes jobs now (false before "ready", and once it is being terminated). */
   ready: boolean;
   /** Said "ready" at some point: a thread that dies before that is not replaced (it would loop). */

@@ -11,6 +11,7 @@ import type { WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { tryStart } from "./claims.ts";
+import { Ring } from "./ring.ts";
 import { WeftRequest } from "../request.ts";
 import { installWeftResponse, simpleParts } from "../weft-response.ts";
 import {
@@ -143,6 +144,10 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
    * each only if its claim is still ours (main may have taken it back for a free worker). */
   const waiting: JobMessage[] = [];
   const claims = data.claims ? new Int32Array(data.claims) : null;
+  // Jobs may come through the ring from main, and complete heads go back through the other (ring.ts).
+  const jobRing = data.rings ? new Ring(data.rings.toWorker) : null;
+  const headRing = data.rings ? new Ring(data.rings.toMain) : null;
+  const readJobs = () => jobRing?.drain(admit, null);
   let shuttingDown = false;
 
   const exitIfDone = () => {
@@ -201,6 +206,10 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
       // A simple response (weft-response.ts): its fields and body as given, in the one "head" message.
       const fields = simple.headers !== null ? headerFields(simple.headers) : simple.fields as string[];
       const head = { v, t: "head", id, status: response.status, statusText: response.statusText, fields } as const;
+      if (headRing?.writeHead(id, response.status, response.statusText, fields, simple.body)) {
+        finish(id);
+        return;
+      }
       if (simple.body === null) {
         post({ ...head, body: false });
         post({ v, t: "res-end", id });
@@ -259,7 +268,10 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     finish(id);
   }
 
-  port.onMessage((raw) => forEachMessage(raw, receive));
+  port.onMessage((raw) => {
+    readJobs(); // jobs written to the ring before this message was posted come first
+    forEachMessage(raw, receive);
+  });
 
   function receive(unpacked: unknown): void {
     if (!isCurrent(unpacked)) return;
@@ -293,4 +305,5 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     }
   }
   post({ v, t: "ready", workerId: data.workerId });
+  jobRing?.listen(readJobs);
 }

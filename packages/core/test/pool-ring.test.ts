@@ -1,0 +1,144 @@
+// pool/ring.ts: records go in and come out whole and in order, across the wrap at the end of the ring;
+// a full ring or a string it cannot carry says so (the caller posts instead); listen() wakes on a write.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { type JobMessage, PROTOCOL_VERSION as v } from "../src/pool/protocol.ts";
+import { Ring, RING_BODY_MAX_BYTES, RING_CAPACITY_BYTES, type RingHead } from "../src/pool/ring.ts";
+
+const job = (id: number, extra: [string, string][] = []): JobMessage => ({
+  v,
+  t: "job",
+  id,
+  method: "GET",
+  url: `http://127.0.0.1:8080/item/${id}?q=caf%C3%A9`,
+  headers: [["host", "127.0.0.1:8080"], ["user-agent", "wrk"], ["x-latin1", "caf\u00e9 \u00ff"], ...extra],
+  info: { remoteAddr: { transport: "tcp", hostname: "::1", port: 40000 + id } },
+  body: false,
+});
+
+function drainAll(ring: Ring): { jobs: JobMessage[]; heads: RingHead[] } {
+  const jobs: JobMessage[] = [];
+  const heads: RingHead[] = [];
+  ring.drain((j) => jobs.push(j), (h) => heads.push(h));
+  return { jobs, heads };
+}
+
+test("a job comes out as it went in, with or without a claim", () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  const claimed = { ...job(2), claim: { cell: 3, token: 12 } };
+  assert.ok(writer.writeJob(job(1)));
+  assert.ok(writer.writeJob(claimed));
+  assert.ok(writer.writeJob({ ...job(3), headers: [] }));
+  assert.deepEqual(drainAll(reader).jobs, [job(1), claimed, { ...job(3), headers: [] }]);
+  assert.deepEqual(drainAll(reader).jobs, [], "a record is read once");
+});
+
+test("a head comes out with its body as bytes: a string body UTF-8 encoded, bytes as given, or none", () => {
+  const ring = new Ring();
+  const fields = ["content-type", "text/html; charset=utf-8", "set-cookie", "a=1", "set-cookie", "b=2"];
+  assert.ok(ring.writeHead(1, 200, "OK", fields, "<p>h\u00e9llo \u{1f600}</p>"));
+  assert.ok(ring.writeHead(2, 201, "", [], new Uint8Array([0, 1, 2, 255])));
+  assert.ok(ring.writeHead(3, 204, "No Content", ["x-a", ""], null));
+  assert.ok(ring.writeHead(4, 200, "", [], ""));
+  const { heads } = drainAll(ring);
+  assert.deepEqual(heads.map((h) => ({ ...h, body: h.body && Array.from(h.body) })), [
+    { id: 1, status: 200, statusText: "OK", fields, body: Array.from(new TextEncoder().encode("<p>h\u00e9llo \u{1f600}</p>")) },
+    { id: 2, status: 201, statusText: "", fields: [], body: [0, 1, 2, 255] },
+    { id: 3, status: 204, statusText: "No Content", fields: ["x-a", ""], body: null },
+    { id: 4, status: 200, statusText: "", fields: [], body: [] },
+  ]);
+  assert.ok(!(heads[0]!.body!.buffer instanceof SharedArrayBuffer), "the body is copied out of shared memory");
+});
+
+test("strings with NUL and bodies over the limit are refused, and the ring is unchanged", () => {
+  const ring = new Ring();
+  assert.equal(ring.writeJob(job(1, [["x-nul", "a\0b"]])), false);
+  assert.equal(ring.writeJob({ ...job(2), url: "http://x/\0" }), false);
+  assert.equal(ring.writeHead(3, 200, "O\0K", [], null), false);
+  assert.equal(ring.writeHead(4, 200, "", ["x-a", "\0"], null), false);
+  assert.equal(ring.writeHead(5, 200, "", [], new Uint8Array(RING_BODY_MAX_BYTES + 1)), false);
+  assert.equal(ring.writeHead(6, 200, "", [], "x".repeat(RING_BODY_MAX_BYTES + 1)), false);
+  assert.ok(ring.writeHead(7, 200, "", [], new Uint8Array(RING_BODY_MAX_BYTES)));
+  assert.deepEqual(drainAll(ring).heads.map((h) => h.id), [7]);
+});
+
+test("a full ring refuses; once read, it takes records again, across the wrap, many times over", () => {
+  const ring = new Ring();
+  const body = new Uint8Array(RING_BODY_MAX_BYTES).map((_, i) => i % 251);
+  let written = 0;
+  while (written < 64 && ring.writeHead(written, 200, "", ["x-n", String(written)], body)) written++;
+  assert.ok(written > 0 && written * RING_BODY_MAX_BYTES <= RING_CAPACITY_BYTES, `${written} records of 16 KiB fit`);
+  assert.deepEqual(drainAll(ring).heads.map((h) => h.id), Array.from({ length: written }, (_, i) => i));
+  // Records of varying size, read a few at a time, so the write and read offsets wrap many times.
+  let next = 0;
+  let expected = 0;
+  for (let round = 0; round < 400; round++) {
+    for (let k = 0; k < 1 + (round % 5); k++) {
+      const size = (next * 7919) % (RING_BODY_MAX_BYTES / 2);
+      if (!ring.writeHead(next, 200, "", ["x-n", String(next)], body.subarray(0, size))) break;
+      next++;
+    }
+    for (const head of drainAll(ring).heads) {
+      assert.equal(head.id, expected);
+      assert.deepEqual(head.fields, ["x-n", String(expected)]);
+      const size = (expected * 7919) % (RING_BODY_MAX_BYTES / 2);
+      assert.equal(head.body!.byteLength, size);
+      if (size > 0) assert.equal(head.body![size - 1], (size - 1) % 251);
+      expected++;
+    }
+  }
+  assert.equal(expected, next);
+  assert.ok(next * (RING_BODY_MAX_BYTES / 4) > 4 * RING_CAPACITY_BYTES, "the offsets went round the ring several times");
+});
+
+test("listen() reads what is there, then sleeps until the next write; close() ends it", async () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  const seen: number[] = [];
+  let wakes = 0;
+  writer.writeJob(job(1));
+  reader.listen(() => {
+    wakes++;
+    reader.drain((j) => seen.push(j.id), null);
+  });
+  assert.deepEqual(seen, [1], "what was already there is read at once");
+  writer.writeJob(job(2));
+  writer.writeJob(job(3));
+  assert.deepEqual(seen, [1], "a write wakes the reader later, not inside the write");
+  const deadline = Date.now() + 2000;
+  while (seen.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(seen, [1, 2, 3]);
+  const wakesBefore = wakes;
+  reader.close();
+  writer.writeJob(job(4));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(seen, [1, 2, 3], "nothing is read after close()");
+  assert.ok(wakes <= wakesBefore + 1);
+});
+
+test("a ring never fills up to where it would look empty (records that exactly fill the free space)", () => {
+  // A head with no fields and an n-byte body is a record of exactly 24 + n bytes: with n chosen so a
+  // record is 1/16 of the ring, 15 fit, never 16 (the 16th would bring the write offset onto the read one).
+  const n = RING_CAPACITY_BYTES / 16 - 24;
+  const body = new Uint8Array(n);
+  const fill = (ring: Ring, first: number) => {
+    let id = first;
+    while (id - first < 64 && ring.writeHead(id, 200, "", [], body)) id++; // bounded: a broken ring may never say full
+    return id - first;
+  };
+  const ids = (ring: Ring) => drainAll(ring).heads.map((h) => h.id);
+  const straight = new Ring();
+  assert.equal(fill(straight, 0), 15);
+  assert.deepEqual(ids(straight), Array.from({ length: 15 }, (_, i) => i));
+  // Now read == write at 15/16: the next record wraps to 0 (the last 16th is left unused), and records
+  // fit up to one short of the read offset: 14 in all.
+  assert.equal(fill(straight, 100), 14);
+  assert.deepEqual(ids(straight), Array.from({ length: 14 }, (_, i) => 100 + i));
+  // Read offset at 1/16, write at 15/16: wrapping to 0 would land the write offset on the read one.
+  const wrapping = new Ring();
+  assert.ok(wrapping.writeHead(0, 200, "", [], body));
+  assert.deepEqual(ids(wrapping), [0]);
+  assert.equal(fill(wrapping, 1), 14);
+  assert.deepEqual(ids(wrapping), Array.from({ length: 14 }, (_, i) => 1 + i));
+});
