@@ -27,6 +27,7 @@ import {
   type FromWorker,
   type HeadMessage,
   isCurrent,
+  type JobMessage,
   PROTOCOL_VERSION,
   type ToWorker,
   transferable,
@@ -36,10 +37,11 @@ import { Ring, type RingHead } from "./ring.ts";
 import { pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
 import { pairsOf, responseFromParts } from "../weft-response.ts";
+import { DeadlineGroup, SYSTEM_CLOCK } from "../deadline.ts";
 import {
   absoluteUrl,
   type Incarnation,
-  type Job,
+  Job,
   NULL_BODY_STATUSES,
   plainResponse,
   RETRY_AFTER_SECONDS,
@@ -90,6 +92,11 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   let nextJobId = 1;
   /** The worker behind each response the app produced (see Pool.workerOf). */
   const answeredBy = new WeakMap<Response, number>();
+  /** Every job's taskTimeout deadline, in one group (state.ts Job). */
+  const deadlines = new DeadlineGroup(SYSTEM_CLOCK);
+  const onDeadline = (job: Job) => {
+    if (job.slot && job.life) expire(job.slot, job.life, job);
+  };
   let cursor = 0;
   let closing = false;
   let completed = 0;
@@ -182,8 +189,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   function onRingHead(slot: Slot, life: Incarnation, head: RingHead): void {
     const job = life.jobs.get(head.id);
     if (!job) return;
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    job.timer = undefined;
+    job.stopDeadline();
     answerSimple(slot, life, job, head.status, head.statusText, head.fields, NULL_BODY_STATUSES.has(head.status) ? null : head.body);
     settle(slot, life, job, true);
   }
@@ -289,8 +295,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   /** Removes a job that never ran from its worker's books (it will be run elsewhere). */
   function detach(slot: Slot, life: Incarnation, job: Job): void {
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    job.timer = undefined;
+    job.stopDeadline();
     life.jobs.delete(job.id);
     if (life.jobs.size === 0) slot.busyMs += Date.now() - slot.busySince;
   }
@@ -304,7 +309,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     if (verbose) log(claim ? `worker ${slot.id} got a job; it waits behind the running one.` : `worker ${slot.id} got a job; executing.`);
     post(life, job.message);
     if (options.taskTimeout > 0) {
-      job.timer = setTimeout(() => expire(slot, life, job), options.taskTimeout);
+      job.slot = slot;
+      job.life = life;
+      job.startDeadline(deadlines, options.taskTimeout);
     }
     if (job.body) {
       const upload = (job.upload = new Outbox(job.body, options.bodyWindow));
@@ -328,7 +335,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
 
   /** The job is over on its worker, well or not: free the slot and let the next one in. */
   function settle(slot: Slot, life: Incarnation, job: Job, ok: boolean): void {
-    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.stopDeadline();
     job.upload?.cancel();
     if (!life.jobs.delete(job.id)) return;
     releaseClaim(job);
@@ -379,8 +386,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     if (!job) return;
     switch (message.t) {
       case "head": {
-        if (job.timer !== undefined) clearTimeout(job.timer);
-        job.timer = undefined;
+        job.stopDeadline();
         const nullBody = NULL_BODY_STATUSES.has(message.status);
         if (message.bytes !== undefined) {
           // The whole body came with the head: the job is over on the worker already.
@@ -518,22 +524,17 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       return new Promise<Response>((resolve) => {
         const id = nextJobId++;
         const remote = info.remoteAddr;
-        const job: Job = {
+        const message: JobMessage = {
+          v,
+          t: "job",
           id,
-          message: {
-            v,
-            t: "job",
-            id,
-            method: request.method,
-            url: request.url,
-            headers: requestFieldPairs(request) as [string, string][],
-            info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
-            body: request.body !== null,
-          },
-          body: request.body,
-          resolve,
-          answered: false,
+          method: request.method,
+          url: request.url,
+          headers: requestFieldPairs(request) as [string, string][],
+          info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
+          body: request.body !== null,
         };
+        const job = new Job(id, message, request.body, resolve, onDeadline);
         queue.push(job);
         dispatch();
         // Still queued after dispatch: every worker is busy. Refuse rather than grow past maxQueue.

@@ -1,6 +1,7 @@
 // The dispatcher's bookkeeping (pool.ts): what it keeps per job, per running thread and per worker id,
 // and the fixed responses it answers with itself. Bodies are fixed text that never echo the request.
 
+import { type DeadlineGroup, DeadlineEntry } from "../deadline.ts";
 import type { WorkerHandle } from "../ports.ts";
 import type { Inbox, Outbox } from "./flow.ts";
 import type { Batcher, JobMessage } from "./protocol.ts";
@@ -11,19 +12,41 @@ export const RETRY_AFTER_SECONDS = 1;
 /** Statuses whose Response must have a null body (fetch spec "null body status"). */
 export const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/** One request on its way through the pool. */
-export interface Job {
-  id: number;
-  message: JobMessage;
-  body: ReadableStream<Uint8Array> | null;
-  resolve(response: Response): void;
+/** One request on its way through the pool. Its deadline (taskTimeout, from dispatch to the response
+ * head) is an entry of the pool's DeadlineGroup, as a connection's timeouts are (deadline.ts): no
+ * runtime timer per job (a Node-style Timeout per job was ~5% of Deno's main thread under load). */
+export class Job extends DeadlineEntry {
   /** True once fetch() was resolved (with the head or an error response). */
-  answered: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  answered = false;
   /** Request body on its way to the worker. */
   upload?: Outbox;
   /** Response body on its way from the worker. */
   download?: Inbox;
+  /** Where it was sent, for its deadline. */
+  slot: Slot | null = null;
+  life: Incarnation | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly message: JobMessage,
+    readonly body: ReadableStream<Uint8Array> | null,
+    readonly resolve: (response: Response) => void,
+    private readonly onDeadline: (job: Job) => void,
+  ) {
+    super();
+  }
+
+  startDeadline(group: DeadlineGroup, ms: number): void {
+    this.setDeadline(group, ms);
+  }
+
+  stopDeadline(): void {
+    this.clearDeadline();
+  }
+
+  deadlineExpired(): void {
+    this.onDeadline(this);
+  }
 }
 
 /** One running thread; a slot gets a new incarnation each time its worker is replaced. */
