@@ -55,6 +55,8 @@ test("strings with NUL and bodies over the limit are refused, and the ring is un
   const ring = new Ring();
   assert.equal(ring.writeJob(job(1, [["x-nul", "a\0b"]])), false);
   assert.equal(ring.writeJob({ ...job(2), url: "http://x/\0" }), false);
+  // A peer address lost with its socket (the transport answers undefined) is left to a message.
+  assert.equal(ring.writeJob({ ...job(8), info: { remoteAddr: { transport: "tcp", hostname: undefined as unknown as string, port: undefined as unknown as number } } }), false);
   assert.equal(ring.writeHead(3, 200, "O\0K", [], null), false);
   assert.equal(ring.writeHead(4, 200, "", ["x-a", "\0"], null), false);
   assert.equal(ring.writeHead(5, 200, "", [], new Uint8Array(RING_BODY_MAX_BYTES + 1)), false);

@@ -113,13 +113,17 @@ export class Ring {
   /** A job without a request body, or false (full, or a string the ring cannot carry): post it instead. */
   writeJob(job: JobMessage): boolean {
     const fields = job.headers;
-    let text = job.method + SEPARATOR + job.url + SEPARATOR + job.info.remoteAddr.hostname;
+    const { hostname, port } = job.info.remoteAddr;
+    // A peer address the transport no longer knows (the socket closed under the request) is not a string:
+    // a message carries it as it is.
+    if (typeof hostname !== "string" || typeof port !== "number") return false;
+    if (job.method.includes(SEPARATOR) || job.url.includes(SEPARATOR) || hostname.includes(SEPARATOR)) return false;
+    let text = job.method + SEPARATOR + job.url + SEPARATOR + hostname;
     for (let i = 0; i < fields.length; i++) {
       const [name, value] = fields[i]!;
       if (name.includes(SEPARATOR) || value.includes(SEPARATOR)) return false;
       text += SEPARATOR + name + SEPARATOR + value;
     }
-    if (job.method.includes(SEPARATOR) || job.url.includes(SEPARATOR) || job.info.remoteAddr.hostname.includes(SEPARATOR)) return false;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const at = this.#reserve(JOB_WORDS * 4 + text.length * 3);
     if (at < 0) return false;
@@ -131,7 +135,7 @@ export class Ring {
     this.#words[w + 2] = job.id;
     this.#words[w + 3] = claim ? claim.cell : -1;
     this.#words[w + 4] = claim ? claim.token : 0;
-    this.#words[w + 5] = job.info.remoteAddr.port;
+    this.#words[w + 5] = port;
     this.#words[w + 6] = textBytes;
     this.#publish(at, JOB_WORDS * 4 + textBytes);
     return true;
