@@ -5,7 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool } from "../src/pool/pool.ts";
 import type { SpawnWorker } from "../src/ports.ts";
-import { forEachMessage } from "../src/pool/protocol.ts";
+import { forEachMessage, type JobMessage, pack, PROTOCOL_VERSION, type WorkerStartData } from "../src/pool/protocol.ts";
+import { Ring } from "../src/pool/ring.ts";
+import { runWorker } from "../src/pool/worker-loop.ts";
 import type { ServeInfo } from "../src/types.ts";
 import { runtimeSpawn } from "./fixtures/pool-spawn.ts";
 
@@ -76,4 +78,42 @@ test("an answer is not held back by the handler that runs after it, even one tha
   } finally {
     await pool.close();
   }
+});
+
+test("a job with a body that arrives after a ring job overtook it still gets its body (worker side, two channels)", async () => {
+  // The worker loop on this thread over a fake port, so the order of the two channels is ours to choose:
+  // a bodiless job through the ring first (it starts and waits on a timer), then a job with a body by
+  // message, its chunks right behind it. The second must not be held back without an inbox for them.
+  const posted: unknown[] = [];
+  let deliver: ((message: unknown) => void) | null = null;
+  const toWorker = new Ring();
+  const toMain = new Ring();
+  const data: WorkerStartData = {
+    v: PROTOCOL_VERSION, workerId: 1, loop: "", module: APP.href, window: 4, concurrency: 1, claims: null,
+    rings: { toWorker: toWorker.buffer, toMain: toMain.buffer },
+  };
+  await runWorker({ data, post: (message) => posted.push(message), onMessage: (listener) => (deliver = listener), exit: () => {} });
+  const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
+  const job = (id: number, url: string, body: boolean): JobMessage => ({ v: PROTOCOL_VERSION, t: "job", id, method: body ? "POST" : "GET", url, headers: [], info, body });
+  assert.ok(toWorker.writeJob(job(1, "http://pool.test/async-wait?ms=100", false)));
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the worker reads the ring and starts job 1
+  const bytes = new TextEncoder().encode("hello body");
+  deliver!(pack(job(2, "http://pool.test/echo-sha", true)));
+  deliver!(pack({ v: PROTOCOL_VERSION, t: "req-chunk", id: 2, chunk: bytes.slice().buffer }));
+  deliver!(pack({ v: PROTOCOL_VERSION, t: "req-end", id: 2 }));
+  const heads = new Map<number, string>();
+  const deadline = Date.now() + 3000;
+  while (heads.size < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    toMain.drain(null, (head) => heads.set(head.id, new TextDecoder().decode(head.body!)));
+    for (const raw of posted.splice(0)) {
+      forEachMessage(raw, (m) => {
+        const message = m as { t: string; id: number; bytes?: ArrayBuffer | string };
+        if (message.t === "head" && message.bytes !== undefined) heads.set(message.id, typeof message.bytes === "string" ? message.bytes : new TextDecoder().decode(message.bytes));
+      });
+    }
+  }
+  assert.equal(heads.get(1), "waited");
+  assert.ok(heads.has(2), "the job with a body was answered");
+  assert.equal(JSON.parse(heads.get(2)!).bytes, bytes.byteLength);
 });

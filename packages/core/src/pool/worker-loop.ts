@@ -169,7 +169,10 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   }
 
   function admit(message: JobMessage): void {
-    if (jobs.size < data.concurrency) start(message);
+    // A job with a body always starts at once: main sends one only to a free slot (never ahead), so a job
+    // found running here came through the ring ahead of it (the ring and messages are two channels, and
+    // either may be read first). Held back, it would have no inbox yet for the body chunks that follow.
+    if (jobs.size < data.concurrency || message.body) start(message);
     else waiting.push(message);
   }
 
