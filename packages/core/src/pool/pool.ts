@@ -25,7 +25,6 @@ import {
   type Claim,
   forEachMessage,
   type FromWorker,
-  type HeadMessage,
   isCurrent,
   type JobMessage,
   PROTOCOL_VERSION,
@@ -200,7 +199,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     start(slot);
   }
 
-  /** Queues a message for `life`; what is queued crosses as one batch at the end of this turn. */
+  /** Sends a message to `life`: a job without a body through its ring when it fits (ring.ts), anything
+   * else queued to cross with the turn's other messages as one batch (protocol.ts). */
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
     if (message.t === "job" && !message.body && life.toWorker?.writeJob(message)) return;
     life.outbox.add(message, transfer);
