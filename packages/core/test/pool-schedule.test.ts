@@ -1,7 +1,7 @@
 // Worker choice, claims and body flow control, without threads (schedule.ts, claims.ts, flow.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pickWorker, type SlotView } from "../src/pool/schedule.ts";
+import { AHEAD_LAG_MS, type AheadView, pickAhead, pickWorker, type SlotView } from "../src/pool/schedule.ts";
 import { Inbox, Outbox } from "../src/pool/flow.ts";
 import { ClaimTable, tryStart } from "../src/pool/claims.ts";
 
@@ -23,6 +23,26 @@ const PICKS: { name: string; slots: SlotView[]; concurrency: number; cursor: num
 for (const row of PICKS) {
   test(`pickWorker: ${row.name}`, () => {
     assert.equal(pickWorker(row.slots, row.concurrency, row.cursor), row.expect);
+  });
+}
+
+// [running, progressAt] per worker; null: not ready.
+const ahead = (...rows: ([number, number] | null)[]): AheadView[] =>
+  rows.map((r) => ({ ready: r !== null, running: r?.[0] ?? 0, progressAt: r?.[1] ?? 0 }));
+
+const AHEAD_PICKS: { name: string; slots: AheadView[]; limit: number; cursor: number; expect: number }[] = [
+  { name: "all moving: least loaded", slots: ahead([5, 100], [3, 100.5]), limit: 9, cursor: 0, expect: 1 },
+  { name: "all moving: ties go to the cursor", slots: ahead([3, 100], [3, 100]), limit: 9, cursor: 1, expect: 1 },
+  { name: "a worker that stopped moving gets nothing, however idle", slots: ahead([1, 100 - AHEAD_LAG_MS - 0.1], [6, 100]), limit: 9, cursor: 0, expect: 1 },
+  { name: "just inside the window it still counts as moving", slots: ahead([1, 100 - AHEAD_LAG_MS], [6, 100]), limit: 9, cursor: 0, expect: 0 },
+  { name: "the moving worker is full: none (the job waits in the FIFO)", slots: ahead([1, 90], [9, 100]), limit: 9, cursor: 0, expect: -1 },
+  { name: "a worker not ready does not set the pace", slots: ahead(null, [2, 50], [4, 50.2]), limit: 9, cursor: 0, expect: 1 },
+  { name: "all full: none", slots: ahead([9, 100], [9, 100]), limit: 9, cursor: 0, expect: -1 },
+];
+
+for (const row of AHEAD_PICKS) {
+  test(`pickAhead: ${row.name}`, () => {
+    assert.equal(pickAhead(row.slots, row.limit, row.cursor), row.expect);
   });
 }
 

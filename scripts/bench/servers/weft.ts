@@ -46,6 +46,7 @@ const env = (globalThis as { process?: { env: Record<string, string | undefined>
 const lookahead = {
   ...(env.WEFT_BENCH_LOOKAHEAD ? { lookahead: Number(env.WEFT_BENCH_LOOKAHEAD) } : {}),
   ...(env.WEFT_BENCH_STALL ? { lookaheadStall: Number(env.WEFT_BENCH_STALL) } : {}),
+  ...(env.WEFT_BENCH_POOL ? JSON.parse(env.WEFT_BENCH_POOL) : {}),
 };
 
 // The adapter for this runtime. A computed specifier, so typechecking the bench (with Node's types) does

@@ -32,8 +32,9 @@ import {
   transferable,
   type WorkerStartData,
 } from "./protocol.ts";
+import { IdTable } from "./id-table.ts";
 import { Ring, type RingHead } from "./ring.ts";
-import { pickWorker } from "./schedule.ts";
+import { pickAhead, pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
 import { pairsOf, responseFromParts } from "../weft-response.ts";
 import { DeadlineGroup, SYSTEM_CLOCK } from "../deadline.ts";
@@ -165,7 +166,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
         // The worker is already gone; its onExit fails the jobs.
       }
     });
-    Object.assign(life, { handle, outbox, toWorker, fromWorker: toMain, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new Map(), exited, markExited });
+    Object.assign(life, { handle, outbox, toWorker, fromWorker: toMain, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new IdTable<Job>(), exited, markExited });
     slot.current = life;
     toMain?.listen(() => readRing(slot, life));
   }
@@ -210,16 +211,17 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
    * ahead to a busy worker with lookahead room; then takes back jobs waiting at busy workers for any
    * worker still free. After it, no job waits while a worker is free. */
   function dispatch(): void {
-    const now = Date.now();
+    const now = performance.now();
     if (claims.buffer !== null) reclaimFromStalled(now);
     while (queue.length > 0) {
       const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
       let i = pickWorker(views, options.concurrency, cursor);
       const ahead = i === -1 && claims.buffer !== null && queue[0]!.body === null;
       if (ahead) {
-        // Never ahead to a stalled worker: the job would sit behind a slow handler.
-        const moving = slots.map((s, k) => ({ ready: views[k]!.ready && !stalled(s, now), running: views[k]!.running }));
-        i = pickWorker(moving, options.concurrency + options.lookahead, cursor);
+        // Never ahead to a stalled worker, nor to one that has stopped moving while others move: the job
+        // would sit behind a slow handler.
+        const moving = slots.map((s, k) => ({ ready: views[k]!.ready && !stalled(s, now), running: views[k]!.running, progressAt: s.progressAt }));
+        i = pickAhead(moving, options.concurrency + options.lookahead, cursor);
       }
       if (i === -1) break;
       const claim = ahead ? claims.issue() : null;
@@ -303,8 +305,11 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   /** Sends a job to a worker: to start at once, or (with a claim) to wait behind its running jobs. */
   function run(slot: Slot, job: Job, claim: Claim | null): void {
     const life = slot.current!;
-    if (life.jobs.size === 0) slot.busySince = slot.progressAt = Date.now();
-    life.jobs.set(job.id, job);
+    if (life.jobs.size === 0) {
+      slot.busySince = Date.now();
+      slot.progressAt = performance.now();
+    }
+    life.jobs.add(job);
     if (claim) job.message.claim = claim;
     if (verbose) log(claim ? `worker ${slot.id} got a job; it waits behind the running one.` : `worker ${slot.id} got a job; executing.`);
     post(life, job.message);
@@ -339,7 +344,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     job.upload?.cancel();
     if (!life.jobs.delete(job.id)) return;
     releaseClaim(job);
-    slot.progressAt = Date.now();
+    slot.progressAt = performance.now();
     if (ok) {
       completed++;
       slot.completed++;

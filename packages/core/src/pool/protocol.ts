@@ -253,7 +253,7 @@ export function unpack(raw: unknown): unknown {
 
 /** Runs `task` once the current turn's I/O callbacks are done (setImmediate on Node, Deno and Bun; a
  * zero timeout where there is none). */
-const afterTurn: (task: () => void) => void = typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
+export const afterTurn: (task: () => void) => void = typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
   ? (globalThis as unknown as { setImmediate(task: () => void): void }).setImmediate
   : (task) => setTimeout(task, 0);
 

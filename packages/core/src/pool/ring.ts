@@ -19,7 +19,7 @@
 // methods, targets, field lines and reason phrases); the encoder checks anyway and leaves a string with
 // one to postMessage.
 
-import { type Claim, type JobMessage, PROTOCOL_VERSION } from "./protocol.ts";
+import { afterTurn, type Claim, type JobMessage, PROTOCOL_VERSION } from "./protocol.ts";
 
 /** Bytes of records per ring. A job is ~100-500 bytes; a head with its body up to RING_BODY_MAX_BYTES. */
 export const RING_CAPACITY_BYTES = 256 * 1024;
@@ -60,6 +60,8 @@ export class Ring {
   readonly #bytes: Uint8Array;
   readonly #capacity: number;
   #closed = false;
+  #wakeScheduled = false;
+  readonly #wakeTask = () => this.wake();
 
   /** A new ring (`buffer` omitted) or the other end of an existing one. */
   constructor(buffer?: SharedArrayBuffer) {
@@ -94,10 +96,21 @@ export class Ring {
     return need < read - write ? write : -1;
   }
 
-  /** Makes the record at `at` visible and wakes the reader if it sleeps. */
+  /** Makes the record at `at` visible. The reader is woken once per turn (or at an earlier wake()), not
+   * per record: waking a sleeping thread is a system call that costs the writer several µs, and the
+   * records of one turn are read together anyway. */
   #publish(at: number, bytes: number): void {
     this.#words[at / 4] = bytes;
     Atomics.store(this.#control, WRITE, at + align(bytes));
+    if (!this.#wakeScheduled) {
+      this.#wakeScheduled = true;
+      afterTurn(this.#wakeTask);
+    }
+  }
+
+  /** Wakes the reader now if it sleeps (a writer about to block its thread calls this first). */
+  wake(): void {
+    this.#wakeScheduled = false;
     if (Atomics.load(this.#control, SLEEPS) === 1) {
       Atomics.store(this.#control, SLEEPS, 0);
       Atomics.notify(this.#control, SLEEPS);

@@ -34,3 +34,36 @@ export function pickWorker(slots: readonly SlotView[], concurrency: number, curs
   }
   return best;
 }
+
+/** What the scheduler needs to know to send a job ahead to a busy worker (lookahead). */
+export interface AheadView extends SlotView {
+  /** When the worker last finished a job (or started one after idling), in ms. */
+  progressAt: number;
+}
+
+/** How far (ms) a busy worker's last progress may trail the most recent one for jobs to be sent ahead
+ * to it. A handler that blocks its thread stops its worker's progress at once; without this window the
+ * least-loaded rule would prefer that worker (it holds one job, the moving ones hold several) until it
+ * counts as stalled (lookaheadStall), and each job sent there would wait that long to be taken back. */
+export const AHEAD_LAG_MS = 1;
+
+/**
+ * The busy worker that should hold the next job ahead (it waits there behind its `running` jobs, up to
+ * `limit`), or -1: the job then waits in the shared FIFO for the next free slot.
+ *
+ * Only workers whose last progress is within AHEAD_LAG_MS of the most recent one qualify; among those,
+ * the least loaded, then the one at or after `cursor` (as pickWorker).
+ */
+export function pickAhead(slots: readonly AheadView[], limit: number, cursor: number): number {
+  let newest = -Infinity;
+  for (const slot of slots) if (slot.ready && slot.progressAt > newest) newest = slot.progressAt;
+  let best = -1;
+  const n = slots.length;
+  for (let k = 0; k < n; k++) {
+    const i = (cursor + k) % n;
+    const slot = slots[i]!;
+    if (!slot.ready || slot.running >= limit || slot.progressAt < newest - AHEAD_LAG_MS) continue;
+    if (best === -1 || slot.running < slots[best]!.running) best = i;
+  }
+  return best;
+}

@@ -5,6 +5,7 @@ import { type DeadlineGroup, DeadlineEntry } from "../deadline.ts";
 import type { WorkerHandle } from "../ports.ts";
 import type { Inbox, Outbox } from "./flow.ts";
 import type { Batcher, JobMessage } from "./protocol.ts";
+import type { IdTable } from "./id-table.ts";
 import type { Ring } from "./ring.ts";
 
 /** Seconds a client refused by a full queue is told to wait (RFC 9110 §10.2.3 Retry-After). */
@@ -64,7 +65,8 @@ export interface Incarnation {
   /** When its last message arrived, and whether a ping is out (see `watch`). */
   heardAt: number;
   pinged: boolean;
-  jobs: Map<number, Job>;
+  /** The jobs it holds (running, or sent ahead and waiting there), oldest first. */
+  jobs: IdTable<Job>;
   exited: Promise<void>;
   markExited(): void;
 }

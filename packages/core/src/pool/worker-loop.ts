@@ -11,6 +11,7 @@ import type { WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { tryStart } from "./claims.ts";
+import { IdTable } from "./id-table.ts";
 import { Ring } from "./ring.ts";
 import { WeftRequest } from "../request.ts";
 import { installWeftResponse, simpleParts } from "../weft-response.ts";
@@ -32,6 +33,7 @@ const v = PROTOCOL_VERSION;
 
 /** What a worker keeps for one running job. */
 interface RunningJob {
+  readonly id: number;
   /** Feeds the handler's request body; absent for a request without a body. */
   inbox?: Inbox;
   /** Drains the handler's response body; set just before "head" is posted (credit may follow at once). */
@@ -139,7 +141,7 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   // Handlers' `new Response(text)` is then written without a stream (weft-response.ts), here as on main.
   installWeftResponse();
 
-  const jobs = new Map<number, RunningJob>();
+  const jobs = new IdTable<RunningJob>();
   /** Jobs sent ahead (lookahead) while `concurrency` jobs run here: started in order as slots free up,
    * each only if its claim is still ours (main may have taken it back for a free worker). */
   const waiting: JobMessage[] = [];
@@ -180,9 +182,10 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     // A handler may block this thread for as long as it likes: what earlier jobs answered goes out first,
     // not after it.
     outbox.flush();
+    headRing?.wake();
     const { id } = message;
-    const job: RunningJob = {};
-    jobs.set(id, job);
+    const job: RunningJob = { id };
+    jobs.add(job);
     let body: ReadableStream<Uint8Array> | null = null;
     if (message.body) {
       job.inbox = new Inbox(
