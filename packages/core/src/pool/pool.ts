@@ -34,7 +34,7 @@ import {
 } from "./protocol.ts";
 import { IdTable } from "./id-table.ts";
 import { Ring, type RingHead } from "./ring.ts";
-import { pickAhead, pickWorker } from "./schedule.ts";
+import { type AheadView, pickAhead, pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
 import { pairsOf, responseFromParts } from "../weft-response.ts";
 import { DeadlineGroup, SYSTEM_CLOCK } from "../deadline.ts";
@@ -194,9 +194,13 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     settle(slot, life, job, true);
   }
 
+  /** What dispatch tells the scheduler about each slot, refreshed in place for every job it places. */
+  const views: AheadView[] = [];
+
   for (let id = 1; id <= options.workers; id++) {
     const slot: Slot = { id, current: null, stopping: false, busyMs: 0, busySince: 0, progressAt: 0, completed: 0 };
     slots.push(slot);
+    views.push({ ready: false, running: 0, progressAt: 0 });
     start(slot);
   }
 
@@ -214,14 +218,20 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     const now = performance.now();
     if (claims.buffer !== null) reclaimFromStalled(now);
     while (queue.length > 0) {
-      const views = slots.map((s) => ({ ready: !s.stopping && !!s.current?.ready, running: s.current?.jobs.size ?? 0 }));
+      for (let k = 0; k < slots.length; k++) {
+        const s = slots[k]!;
+        const view = views[k]!;
+        view.ready = !s.stopping && !!s.current?.ready;
+        view.running = s.current?.jobs.size ?? 0;
+        view.progressAt = s.progressAt;
+      }
       let i = pickWorker(views, options.concurrency, cursor);
       const ahead = i === -1 && claims.buffer !== null && queue[0]!.body === null;
       if (ahead) {
         // Never ahead to a stalled worker, nor to one that has stopped moving while others move: the job
         // would sit behind a slow handler.
-        const moving = slots.map((s, k) => ({ ready: views[k]!.ready && !stalled(s, now), running: views[k]!.running, progressAt: s.progressAt }));
-        i = pickAhead(moving, options.concurrency + options.lookahead, cursor);
+        for (let k = 0; k < slots.length; k++) views[k]!.ready &&= !stalled(slots[k]!, now);
+        i = pickAhead(views, options.concurrency + options.lookahead, cursor);
       }
       if (i === -1) break;
       const claim = ahead ? claims.issue() : null;
