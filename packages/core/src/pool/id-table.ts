@@ -6,8 +6,9 @@
 // the next, and the jobs in each with their requests, messages and bodies. Under load nearly every job
 // then survived its first scavenge and was promoted: measured with `node --trace-gc-nvp` on GET /
 // through a pool of 1, ~1 KiB per request copied, main-thread scavenges of 5-10 ms instead of under 1,
-// and those pauses were the pool's p99. A small array has no such chain; a side holds at most
-// concurrency + lookahead jobs per thread, so a lookup scans a handful of entries.
+// and those pauses were the pool's p99. A plain array has no such chain. A side holds at most
+// concurrency + lookahead jobs per thread (9 by default), and a lookup or removal scans them: cheap for
+// those numbers, linear in `concurrency` for a pool configured to run hundreds of async jobs per thread.
 
 export class IdTable<T extends { readonly id: number }> {
   readonly #items: T[] = [];
