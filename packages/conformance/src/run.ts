@@ -12,6 +12,8 @@
 //   CONFORMANCE_CONCURRENCY=4            cases run at once per server
 //   CONFORMANCE_DEADLINE_MS=300000       hard bound on the whole run
 //   CONFORMANCE_ATTACH=weft-node:8080    use a server already listening on that port (not started/stopped)
+//   WEFT_FIXTURE_WORKERS=2               weft fixtures serve the app through a pool of that many workers
+//                                        (`npm run conformance:pool`, part of `npm test`)
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CASES } from "./cases/index.ts";
