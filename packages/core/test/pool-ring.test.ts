@@ -144,3 +144,31 @@ test("a ring never fills up to where it would look empty (records that exactly f
   assert.equal(fill(wrapping, 1), 14);
   assert.deepEqual(ids(wrapping), Array.from({ length: 14 }, (_, i) => 1 + i));
 });
+
+test("batch() wakes a sleeping reader once for all its records; writeJob(…, true) wakes it at once", async () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  const seen: number[] = [];
+  let wakes = 0;
+  reader.listen(() => {
+    wakes++;
+    reader.drain((j) => seen.push(j.id), null);
+  });
+  const until = async (n: number) => {
+    const deadline = Date.now() + 2000;
+    while (seen.length < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const before = wakes;
+  writer.batch(() => {
+    writer.writeJob(job(1));
+    writer.writeJob(job(2));
+    writer.writeJob(job(3));
+  });
+  await until(3);
+  assert.deepEqual(seen, [1, 2, 3], "a batch's records all reach the reader (its end wakes it)");
+  assert.equal(wakes, before + 1, "one wake-up for the whole batch");
+  writer.writeJob(job(4), true);
+  await until(4);
+  assert.deepEqual(seen, [1, 2, 3, 4], "an urgent job wakes the reader");
+  reader.close();
+});

@@ -207,7 +207,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   /** Sends a message to `life`: a job without a body through its ring when it fits (ring.ts), anything
    * else queued to cross with the turn's other messages as one batch (protocol.ts). */
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
-    if (message.t === "job" && !message.body && life.toWorker?.writeJob(message)) return;
+    // A job for a worker with nothing else to do wakes it at once (it sleeps, and a wake is due anyway);
+    // jobs for a busy worker wake it once at the end of the turn, together.
+    if (message.t === "job" && !message.body && life.toWorker?.writeJob(message, life.jobs.size === 1)) return;
     life.outbox.add(message, transfer);
   }
 

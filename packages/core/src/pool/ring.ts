@@ -61,6 +61,9 @@ export class Ring {
   readonly #capacity: number;
   #closed = false;
   #wakeScheduled = false;
+  /** Inside batch(): records were published and the reader is woken when it ends. */
+  #batching = 0;
+  #wakeDue = false;
   readonly #wakeTask = () => this.wake();
 
   /** A new ring (`buffer` omitted) or the other end of an existing one. */
@@ -96,13 +99,15 @@ export class Ring {
     return need < read - write ? write : -1;
   }
 
-  /** Makes the record at `at` visible. The reader is woken once per turn (or at an earlier wake()), not
-   * per record: waking a sleeping thread is a system call that costs the writer several µs, and the
-   * records of one turn are read together anyway. */
-  #publish(at: number, bytes: number): void {
+  /** Makes the record at `at` visible. The reader is woken once per turn (or at an earlier wake(), or at
+   * the end of `batch`), not per record: waking a sleeping thread is a system call that costs the writer
+   * several µs, and the records of one turn are read together anyway. `wakeNow`: wake it at once. */
+  #publish(at: number, bytes: number, wakeNow = false): void {
     this.#words[at / 4] = bytes;
     Atomics.store(this.#control, WRITE, at + align(bytes));
-    if (!this.#wakeScheduled) {
+    if (wakeNow) this.wake();
+    else if (this.#batching > 0) this.#wakeDue = true;
+    else if (!this.#wakeScheduled) {
       this.#wakeScheduled = true;
       afterTurn(this.#wakeTask);
     }
@@ -111,9 +116,21 @@ export class Ring {
   /** Wakes the reader now if it sleeps (a writer about to block its thread calls this first). */
   wake(): void {
     this.#wakeScheduled = false;
+    this.#wakeDue = false;
     if (Atomics.load(this.#control, SLEEPS) === 1) {
       Atomics.store(this.#control, SLEEPS, 0);
       Atomics.notify(this.#control, SLEEPS);
+    }
+  }
+
+  /** Runs `write`; records it publishes wake the reader once, when it returns. */
+  batch(write: () => void): void {
+    this.#batching++;
+    try {
+      write();
+    } finally {
+      this.#batching--;
+      if (this.#batching === 0 && this.#wakeDue) this.wake();
     }
   }
 
@@ -123,8 +140,9 @@ export class Ring {
     return read === text.length ? written : -1;
   }
 
-  /** A job without a request body, or false (full, or a string the ring cannot carry): post it instead. */
-  writeJob(job: JobMessage): boolean {
+  /** A job without a request body, or false (full, or a string the ring cannot carry): post it instead.
+   * `wakeNow`: wake the reader at once instead of at the end of the turn (see `#publish`). */
+  writeJob(job: JobMessage, wakeNow = false): boolean {
     const fields = job.headers;
     const { hostname, port } = job.info.remoteAddr;
     // A peer address the transport no longer knows (the socket closed under the request) is not a string:
@@ -150,7 +168,7 @@ export class Ring {
     this.#words[w + 4] = claim ? claim.token : 0;
     this.#words[w + 5] = port;
     this.#words[w + 6] = textBytes;
-    this.#publish(at, JOB_WORDS * 4 + textBytes);
+    this.#publish(at, JOB_WORDS * 4 + textBytes, wakeNow);
     return true;
   }
 

@@ -149,7 +149,9 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
   // Jobs may come through the ring from main, and complete heads go back through the other (ring.ts).
   const jobRing = data.rings ? new Ring(data.rings.toWorker) : null;
   const headRing = data.rings ? new Ring(data.rings.toMain) : null;
-  const readJobs = () => jobRing?.drain(admit, null);
+  // Synchronous handlers have answered by the end of a drain: main hears of their heads then, with one
+  // wake-up, not a turn later.
+  const readJobs = () => headRing?.batch(() => jobRing!.drain(admit, null));
   let shuttingDown = false;
 
   const exitIfDone = () => {
