@@ -41,7 +41,7 @@ const workersArg = rt.args.find((a) => a.startsWith("--workers="));
 const workers = workersArg ? Number(workersArg.slice("--workers=".length)) : 0;
 const isolation = rt.args.includes("--processes") ? "process" : "thread";
 // WEFT_BENCH_LOOKAHEAD=N, WEFT_BENCH_STALL=MS: try another pool.lookahead / pool.lookaheadStall without
-// editing the defaults.
+// editing the defaults; WEFT_BENCH_POOL='{"taskTimeout":0}': any pool options, as JSON.
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 const lookahead = {
   ...(env.WEFT_BENCH_LOOKAHEAD ? { lookahead: Number(env.WEFT_BENCH_LOOKAHEAD) } : {}),
