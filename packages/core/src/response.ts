@@ -214,7 +214,7 @@ interface BuiltHead {
   keepAlive: boolean;
 }
 
-function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
+function buildHead(input: HeadInput, bodyLength: number | null, date: string): BuiltHead {
   const status = input.status;
   if (!Number.isInteger(status) || status < MIN_STATUS || status > MAX_STATUS) {
     throw new InvalidResponseError(`weft: handler response has an invalid status (${String(status).slice(0, 16)})`);
@@ -229,7 +229,7 @@ function buildHead(input: HeadInput, bodyLength: number | null): BuiltHead {
   const interim = status < 200;
 
   // RFC 9110 §6.6.1: Date on every final response (MAY on 1xx; weft, like node:http, leaves it off there).
-  if (!interim && !scan.hasDate) head += "Date: " + httpDate() + CRLF;
+  if (!interim && !scan.hasDate) head += "Date: " + date + CRLF;
 
   // Framing fields. RFC 9110 §8.6 / RFC 9112 §6.1: never Content-Length or Transfer-Encoding on 1xx or 204.
   if (framing === "length") head += "Content-Length: " + bodyLength + CRLF;
@@ -313,7 +313,7 @@ let lastHeadBytes = new Uint8Array(0);
 /** Serialize a response head. Throws InvalidResponseError (never writes) when a handler's field name is
  * not a token, a value contains CR, LF, NUL or another CTL (header injection), or the status is not 100..599. */
 export function serializeHead(input: HeadInput): SerializedHead {
-  const built = buildHead(input, input.bodyLength);
+  const built = buildHead(input, input.bodyLength, httpDate());
   const bytes = allocate(built.head.length);
   writeLatin1(built.head, built.latin1, bytes);
   return { bytes, framing: built.framing, keepAlive: built.keepAlive };
@@ -331,12 +331,70 @@ export interface SerializedResponse {
  * is the body's (null means empty). Also reports `keepAlive` (the handler may have sent Connection: close). */
 export function serializeFullResponse(input: HeadInput, body: Uint8Array | null): SerializedResponse {
   const length = body === null ? 0 : body.byteLength;
-  const built = buildHead(input, length);
-  const withBody = built.framing === "length" && body !== null;
-  const bytes = allocate(built.head.length + (withBody ? length : 0));
-  writeLatin1(built.head, built.latin1, bytes);
-  if (withBody) bytes.set(body, built.head.length);
-  return { bytes, framing: built.framing, keepAlive: built.keepAlive };
+  const date = httpDate();
+  let head = input.flatFields != null ? rememberedHead(input, length, date) : null;
+  if (head === null) {
+    const built = buildHead(input, length, date);
+    head = { text: built.head, latin1: built.latin1, framing: built.framing, keepAlive: built.keepAlive, bytes: null };
+    if (input.flatFields != null) remember(input, input.flatFields, length, date, head);
+  }
+  const withBody = head.framing === "length" && body !== null;
+  const headBytes = head.text.length;
+  const bytes = allocate(headBytes + (withBody ? length : 0));
+  if (head.bytes !== null) bytes.set(head.bytes);
+  else writeLatin1(head.text, head.latin1, bytes);
+  if (withBody) bytes.set(body, headBytes);
+  return { bytes, framing: head.framing, keepAlive: head.keepAlive };
+}
+
+// The last head built from a simple response's flat fields, with everything it was built from. A server
+// answering one route again and again builds the same head (same status, field strings, Date second,
+// length and request kind) many times a second; comparing those inputs (the field strings are usually
+// the very same string objects, so each comparison is one pointer test) costs less than building, checking
+// and encoding the head again, and the same inputs always give the same bytes.
+
+interface MemoHead {
+  text: string;
+  latin1: boolean;
+  framing: BodyFraming;
+  keepAlive: boolean;
+  /** The encoded head, once it has been written (null: encode `text`). */
+  bytes: Uint8Array | null;
+}
+
+let memoStatus = 0;
+let memoFields: readonly string[] = [];
+let memoHeadRequest = false;
+let memoMinor = -1;
+let memoKeepAlive = false;
+let memoLength = -1;
+let memoDate = "";
+let memoHead: MemoHead | null = null;
+
+function rememberedHead(input: HeadInput, length: number, date: string): MemoHead | null {
+  const memo = memoHead;
+  if (memo === null || input.status !== memoStatus || length !== memoLength || date !== memoDate || input.keepAlive !== memoKeepAlive ||
+    input.requestVersionMinor !== memoMinor || (input.requestMethod === "HEAD") !== memoHeadRequest) return null;
+  const fields = input.flatFields!;
+  if (fields.length !== memoFields.length) return null;
+  for (let i = 0; i < fields.length; i++) if (fields[i] !== memoFields[i]) return null;
+  if (memo.bytes === null && memo.text.length <= MAX_REMEMBERED_HEAD) {
+    const bytes = new Uint8Array(memo.text.length);
+    writeLatin1(memo.text, memo.latin1, bytes);
+    memo.bytes = bytes;
+  }
+  return memo;
+}
+
+function remember(input: HeadInput, fields: readonly string[], length: number, date: string, head: MemoHead): void {
+  memoStatus = input.status;
+  memoFields = fields.slice();
+  memoHeadRequest = input.requestMethod === "HEAD";
+  memoMinor = input.requestVersionMinor;
+  memoKeepAlive = input.keepAlive;
+  memoLength = length;
+  memoDate = date;
+  memoHead = head;
 }
 
 /** Fast path for the common case: a complete response (head + body) in one buffer. As

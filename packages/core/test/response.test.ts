@@ -292,3 +292,59 @@ test("returned buffers never share bytes: earlier results survive later calls", 
     }
   }
 });
+
+test("a simple response's head is remembered only for identical inputs: any input that matters changes it", () => {
+  // serializeFullResponse keeps the last head built from flat fields (response.ts, rememberedHead). Each
+  // variant below differs from the base in one input, and each is written right after the base, so a
+  // memo that ignored that input would hand the base's head back.
+  const body = new TextEncoder().encode("hello");
+  const html = ["content-type", "text/html"];
+  const base: [HeadInput, Uint8Array | null] = [input({ headers: [], flatFields: html }), body];
+  const variants: [string, HeadInput, Uint8Array | null, (p: Parsed) => void][] = [
+    ["the same again, equal strings", input({ headers: [], flatFields: ["content-type", "text/html"] }), body, (p) => assert.equal(p.rest, "hello")],
+    ["same length, other body", base[0], new TextEncoder().encode("howdy"), (p) => assert.equal(p.rest, "howdy")],
+    ["another value of the same length", input({ headers: [], flatFields: ["content-type", "text/xhtm"] }), body, (p) => assert.equal(one(p, "content-type"), "text/xhtm")],
+    ["another status", input({ status: 404, headers: [], flatFields: html }), body, (p) => assert.equal(p.statusLine, "HTTP/1.1 404 Not Found")],
+    ["HEAD", input({ requestMethod: "HEAD", headers: [], flatFields: html }), body, (p) => {
+      assert.equal(p.rest, "");
+      assert.equal(one(p, "content-length"), "5");
+    }],
+    ["not keep-alive", input({ keepAlive: false, headers: [], flatFields: html }), body, (p) => assert.equal(one(p, "connection"), "close")],
+    ["HTTP/1.0", input({ requestVersionMinor: 0, headers: [], flatFields: html }), body, (p) => assert.equal(one(p, "connection"), "keep-alive")],
+    ["another length", base[0], new TextEncoder().encode("hi"), (p) => assert.equal(one(p, "content-length"), "2")],
+    ["one field more", input({ headers: [], flatFields: [...html, "x-a", "1"] }), body, (p) => assert.equal(one(p, "x-a"), "1")],
+  ];
+  const undated = (bytes: Uint8Array) => text(bytes).replace(/\r\nDate: [^\r]*/, ""); // the second may turn
+  const fresh = (head: HeadInput, bytes: Uint8Array | null) =>
+    // Through the Headers path, which is never remembered.
+    undated(serializeFullResponse({ ...head, flatFields: null, headers: pairsOfFlat(head.flatFields!) }, bytes).bytes);
+  for (const [name, head, bytes, check] of variants) {
+    assert.equal(undated(serializeFullResponse(base[0], base[1]).bytes), fresh(base[0], base[1]), `base before ${name}`);
+    const written = serializeFullResponse(head, bytes);
+    check(parse(written.bytes));
+    assert.equal(written.keepAlive, head.keepAlive, name);
+    assert.equal(undated(written.bytes), fresh(head, bytes), name);
+  }
+  assert.equal(undated(serializeFullResponse(base[0], base[1]).bytes), fresh(base[0], base[1]), "base after the last variant");
+  // A value the writer refuses is refused again after the same fields were remembered as valid ones.
+  serializeFullResponse(base[0], base[1]);
+  assert.throws(() => serializeFullResponse(input({ headers: [], flatFields: ["content-type", "text/html\u0001"] }), body), InvalidResponseError);
+});
+
+function pairsOfFlat(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
+}
+
+test("a remembered head still gets the new Date once the second turns", async () => {
+  const head = input({ headers: [], flatFields: ["content-type", "text/plain"] });
+  const dateOf = () => one(parse(serializeFullResponse(head, null).bytes), "date");
+  const first = dateOf();
+  assert.equal(dateOf(), first); // remembered within the second
+  const deadline = Date.now() + 2000;
+  while (dateOf() === first && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const next = dateOf();
+  assert.notEqual(next, first);
+  assert.equal(Date.parse(next!) - Date.parse(first!) >= 1000, true);
+});
