@@ -42,6 +42,12 @@ export class IdTable<T extends { readonly id: number }> {
     return false;
   }
 
+  /** The items held now, oldest first, as the table's own array: do not add or delete while going
+   * through it (or stop going through it right after). */
+  items(): readonly T[] {
+    return this.#items;
+  }
+
   /** The items held now, oldest first, as a copy (safe to change the table while going through it). */
   values(): T[] {
     return this.#items.slice();

@@ -90,8 +90,13 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   const claims = new ClaimTable(sharesMemory && options.lookahead > 0 ? options.workers * (options.concurrency + options.lookahead) : 0);
   const spawnOptions: SpawnOptions = { isolation: options.isolation, maxMemoryMb: options.maxMemoryMb };
   let nextJobId = 1;
-  /** The worker behind each response the app produced (see Pool.workerOf). */
-  const answeredBy = new WeakMap<Response, number>();
+  /** The worker behind each response the app produced (see Pool.workerOf), as a property under this
+   * pool's own symbol. Not a WeakMap: every entry of one is an ephemeron, which V8's scavenger handles
+   * one by one (measured on node: WeakMap.set and the ephemeron passes were ~2% of main's CPU under load). */
+  const answeredBy = Symbol("weft.answeredBy");
+  const markAnswered = (response: Response, worker: number) => {
+    (response as unknown as Record<symbol, number>)[answeredBy] = worker;
+  };
   /** Every job's taskTimeout deadline, in one group (state.ts Job). */
   const deadlines = new DeadlineGroup(SYSTEM_CLOCK);
   const onDeadline = (job: Job) => {
@@ -253,12 +258,19 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   /** Jobs held ahead at stalled workers go back to the front of the queue (oldest first) while some
    * worker is still moving, so a blocked handler never holds up jobs queued behind it. */
   function reclaimFromStalled(now: number): void {
-    if (!slots.some((s) => s.current?.ready && !s.stopping && !stalled(s, now))) return;
+    let anyStalled = false;
+    let anyMoving = false;
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k]!;
+      if (stalled(s, now)) anyStalled = true;
+      else if (s.current?.ready && !s.stopping) anyMoving = true;
+    }
+    if (!anyStalled || !anyMoving) return;
     const back: Job[] = [];
     for (const slot of slots) {
       const life = slot.current;
       if (!life || !stalled(slot, now)) continue;
-      for (const job of life.jobs.values()) {
+      for (const job of life.jobs.items()) {
         if (job.message.claim && revoke(job)) back.push(job);
       }
       for (const job of back) if (life.jobs.has(job.id)) detach(slot, life, job);
@@ -282,9 +294,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     for (const slot of slots) {
       const life = slot.current;
       if (slot === except || !life) continue;
-      for (const job of life.jobs.values()) {
+      for (const job of life.jobs.items()) {
         if (job.message.claim && revoke(job)) {
-          detach(slot, life, job);
+          detach(slot, life, job); // changes the table: return at once
           return job;
         }
       }
@@ -449,14 +461,14 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   function answerSimple(slot: Slot, life: Incarnation, job: Job, status: number, statusText: string, fields: string[], body: string | Uint8Array | null): void {
     if (status < 200 || status > 599) return answerHead(slot, life, job, status, statusText, fields, body as BodyInit | null);
     const response = responseFromParts(status, statusText, fields, body);
-    answeredBy.set(response, slot.id);
+    markAnswered(response, slot.id);
     answer(job, response);
   }
 
   function answerHead(slot: Slot, life: Incarnation, job: Job, status: number, statusText: string, fields: string[], body: BodyInit | null): void {
     try {
       const response = new Response(body, { status, statusText, headers: pairsOf(fields) });
-      answeredBy.set(response, slot.id);
+      markAnswered(response, slot.id);
       answer(job, response);
     } catch (error) {
       // A status the Response constructor refuses (outside 200..599): the app's bug, told as 502.
@@ -628,6 +640,6 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       });
       return { workers: slots.length, queued: queue.length, running: running(), completed, failed, restarts, perWorker };
     },
-    workerOf: (response) => answeredBy.get(response),
+    workerOf: (response) => (response as unknown as Record<symbol, number | undefined>)[answeredBy],
   };
 }
