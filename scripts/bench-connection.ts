@@ -2,11 +2,12 @@
 // path — parse, WeftRequest, handler, WeftResponse, serialize, write — over a Transport that only counts
 // bytes, so no socket, syscall or load generator is measured. This is the part of weft's cost that
 // weft controls; `npm run bench` measures it against the native servers over real sockets.
-// Cases: keep-alive GET (one request per onData, as wrk sends them), 16 pipelined in one onData, and a
+// Cases: keep-alive GET (one request per onData, as wrk sends them), 16 pipelined in one onData, the
+// same two answered by a handler that returns a promise (as `async fetch` does, and the pool), and a
 // small POST echo. Each case is timed REPEATS times; the fastest is printed (the machine may be shared).
 // Run: `npm run bench:connection` (Node), `npx deno run -A scripts/bench-connection.ts`,
 // `npx bun scripts/bench-connection.ts`. `--native-response` keeps the runtime's own Response class;
-// `--only=get,pipeline,echo` picks cases (for a profiler: `node --cpu-prof --import tsx …`).
+// `--only=get,pipeline,async,echo` picks cases (for a profiler: `node --cpu-prof --import tsx …`).
 // Bounded: a fixed number of requests per case; prints and exits.
 import { Connection, SYSTEM_CLOCK } from "../packages/core/src/connection.ts";
 import type { ConnectionConfig } from "../packages/core/src/connection.ts";
@@ -32,6 +33,7 @@ function app(request: Request): Response | Promise<Response> {
   const url = request.url;
   const path = url.slice(url.indexOf("/", 8));
   if (request.method === "GET" && path === "/") return new Response(HTML, { headers: htmlHeaders });
+  if (request.method === "GET" && path === "/async") return Promise.resolve(new Response(HTML, { headers: htmlHeaders }));
   if (request.method === "POST" && path === "/echo") return request.arrayBuffer().then((body) => new Response(body));
   return new Response("not found\n", { status: 404 });
 }
@@ -95,9 +97,12 @@ async function bench(name: string, text: string, perChunk: number): Promise<void
 
 const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
 console.log(`weft connection path on ${runtime} (${args.includes("--native-response") ? "native" : "weft"} Response), best of ${REPEATS} × ${REQUESTS.toLocaleString("en")} requests`);
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? ["get", "pipeline", "echo"];
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? ["get", "pipeline", "async", "echo"];
 if (only.includes("get")) await bench("keep-alive GET /", GET, 1);
 if (only.includes("pipeline")) await bench(`GET / pipelined ${PIPELINED} deep`, GET.repeat(PIPELINED), PIPELINED);
+const ASYNC_GET = GET.replace("GET / ", "GET /async ");
+if (only.includes("async")) await bench("keep-alive GET, async handler", ASYNC_GET, 1);
+if (only.includes("async")) await bench(`the same pipelined ${PIPELINED} deep`, ASYNC_GET.repeat(PIPELINED), PIPELINED);
 if (only.includes("echo")) await bench("POST /echo 64 B", POST, 1);
 connection.destroy();
 // Nothing else keeps the process alive, but the connection's idle timer would for keepAliveTimeout.

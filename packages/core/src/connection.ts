@@ -269,6 +269,8 @@ const Flag = {
   NewHead: 1 << 14,
   /** At least one head was parsed on this connection. */
   SawHead: 1 << 15,
+  /** becameReady queued a start of the response loop (bit 19: the timer's phase sits in 16-18). */
+  StartQueued: 1 << 19,
 } as const;
 const PAUSE_BITS = 0b1111;
 /** The phase the timer was set for (a PhaseCode, 0: none) sits in bits 16-18. */
@@ -635,7 +637,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (simple !== null) {
       exchange.simple = simple;
       exchange.ready = true;
-      this.notify();
+      this.becameReady();
       return;
     }
     void this.collect(exchange, response);
@@ -650,7 +652,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       return;
     }
     exchange.ready = true;
-    this.notify();
+    this.becameReady();
   }
 
   /** The handler threw, rejected, returned something else than a Response, or its body failed: 500. */
@@ -661,7 +663,21 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     exchange.simple = null;
     exchange.collected = null;
     exchange.ready = true;
+    this.becameReady();
+  }
+
+  /** An exchange got its answer (the handler's, or a 500): wake the response loop where it waits (a
+   * streamed body, a blocked write), or start it. Started one microtask later, so that the answers
+   * settled together (a pipelined batch through the pool, say) go out together, as one write; inside
+   * parser.feed the event's own afterEvent starts it once the chunk is parsed. */
+  private becameReady(): void {
     this.notify();
+    if ((this.state & (Flag.Feeding | Flag.Responding | Flag.Closed | Flag.StartQueued)) !== 0) return;
+    this.state |= Flag.StartQueued;
+    queueMicrotask(() => {
+      this.state &= ~Flag.StartQueued;
+      this.afterEvent();
+    });
   }
 
   // =================================================================================================
@@ -674,12 +690,10 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       while (this.queue.length > 0 && !this.closed) {
         const exchange = this.queue[0]!;
         if (exchange.continueAsked && !exchange.continueSent) this.sendContinue(exchange);
-        while (!exchange.ready && !this.closed) {
-          this.flush(); // whatever is ready goes out before we wait
-          this.afterEvent();
-          await this.nextEvent();
-        }
-        if (this.closed) break;
+        // Not answered yet: the loop ends here (what is ready goes out below), and the answer starts it
+        // again (becameReady). Waiting here instead would cost every asynchronous answer a suspended
+        // async frame, a promise and a turn of microtasks.
+        if (!exchange.ready) break;
         exchange.responseStarted = true;
         const written = this.writeExchange(exchange);
         // A buffered response is written synchronously: no await, so a pipelined batch stays one pass.
@@ -988,14 +1002,18 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     const state = this.state;
     if ((state & Flag.Closed) !== 0) return;
     if ((state & (Flag.Responding | Flag.Ended)) === 0) {
-      if (this.queue.length > 0) {
-        void this.respond();
-        return;
-      }
-      const noMore = this.closeAfter || (this.peerEnded && this.reading === null) || (this.draining && this.parserIdle());
-      if (noMore) {
-        this.end();
-        return;
+      const queue = this.queue;
+      if (queue.length > 0) {
+        if (queue[0]!.ready) {
+          void this.respond();
+          return;
+        }
+      } else {
+        const noMore = this.closeAfter || (this.peerEnded && this.reading === null) || (this.draining && this.parserIdle());
+        if (noMore) {
+          this.end();
+          return;
+        }
       }
     }
     this.rearm();
