@@ -172,3 +172,30 @@ test("batch() wakes a sleeping reader once for all its records; writeJob(…, tr
   assert.deepEqual(seen, [1, 2, 3, 4], "an urgent job wakes the reader");
   reader.close();
 });
+
+test("heads with the same text share their strings; a head whose text differs in one byte gets its own", () => {
+  const ring = new Ring();
+  const html = ["content-type", "text/html; charset=utf-8"];
+  const rows: [number, string, string[]][] = [
+    [200, "OK", html],
+    [200, "OK", ["content-type", "text/html; charset=utf-8"]],
+    [201, "OK", html], // same text, another status: the status is a word, not text
+    [200, "OK", ["content-type", "text/html; charset=utf-9"]], // same length, one byte apart
+    [200, "OK", html],
+    [200, "Ok", html],
+    [200, "OK", [...html, "x-a", "1"]],
+    [200, "OK", []],
+  ];
+  rows.forEach(([status, text, fields], i) => assert.ok(ring.writeHead(i + 1, status, text, fields, "x")));
+  const { heads } = drainAll(ring);
+  assert.deepEqual(heads.map((h) => [h.status, h.statusText, h.fields]), rows);
+  assert.equal(heads[1]!.fields, heads[0]!.fields, "the same text: the same array");
+  assert.equal(heads[2]!.fields, heads[0]!.fields);
+  assert.notEqual(heads[3]!.fields, heads[2]!.fields);
+  // Across drains too, and across the wrap at the end of the ring.
+  for (let i = 0; i < 3 * RING_CAPACITY_BYTES / 64; i++) {
+    assert.ok(ring.writeHead(100 + i, 200, "OK", i % 2 === 0 ? html : ["content-type", "text/plain"], "x"));
+    const [head] = drainAll(ring).heads;
+    assert.deepEqual(head!.fields, i % 2 === 0 ? html : ["content-type", "text/plain"]);
+  }
+});

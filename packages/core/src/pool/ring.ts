@@ -42,12 +42,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const align = (bytes: number) => (bytes + 3) & ~3;
+/** Longest head text the reader remembers for comparison with the next one. */
+const MAX_REMEMBERED_TEXT_BYTES = 1024;
 
 /** A head read from the ring: always complete (nothing follows it for this job). */
 export interface RingHead {
   id: number;
   status: number;
   statusText: string;
+  /** Shared with the heads before and after it that had the same text: never change it. */
   fields: string[];
   /** A copy in ordinary memory; null when the response has no body. */
   body: Uint8Array | null;
@@ -65,6 +68,10 @@ export class Ring {
   #batching = 0;
   #wakeDue = false;
   readonly #wakeTask = () => this.wake();
+  /** The reader's copy of the last head's text, and its strings (see #sameText). */
+  #lastText: Uint8Array | null = null;
+  #lastStatusText = "";
+  #lastFields: string[] = [];
 
   /** A new ring (`buffer` omitted) or the other end of an existing one. */
   constructor(buffer?: SharedArrayBuffer) {
@@ -253,16 +260,33 @@ export class Ring {
     const w = at / 4;
     const textAt = at + HEAD_WORDS * 4;
     const textBytes = this.#words[w + 5]!;
-    const parts = decoder.decode(this.#bytes.subarray(textAt, textAt + textBytes)).split(SEPARATOR);
+    if (!this.#sameText(textAt, textBytes)) {
+      const parts = decoder.decode(this.#bytes.subarray(textAt, textAt + textBytes)).split(SEPARATOR);
+      this.#lastStatusText = parts[0]!;
+      this.#lastFields = parts.slice(1);
+      this.#lastText = textBytes <= MAX_REMEMBERED_TEXT_BYTES ? this.#bytes.slice(textAt, textAt + textBytes) : null;
+    }
     const bodyBytes = this.#words[w + 4]!;
     const bodyAt = textAt + textBytes;
     return {
       id: this.#words[w + 2]!,
       status: this.#words[w + 3]!,
-      statusText: parts[0]!,
-      fields: parts.slice(1),
+      statusText: this.#lastStatusText,
+      fields: this.#lastFields,
       body: bodyBytes < 0 ? null : this.#bytes.slice(bodyAt, bodyAt + bodyBytes),
     };
+  }
+
+  /** The text of the head at `textAt` is byte for byte the previous head's: a handler answering the
+   * same route again and again sends the same reason phrase and fields, and comparing their bytes costs
+   * less than decoding and splitting them again. Equal bytes give equal strings, so the previous strings
+   * are handed out again (the very same objects: the response writer then finds its remembered head). */
+  #sameText(textAt: number, textBytes: number): boolean {
+    const last = this.#lastText;
+    if (last === null || last.length !== textBytes) return false;
+    const bytes = this.#bytes;
+    for (let i = 0; i < textBytes; i++) if (bytes[textAt + i] !== last[i]) return false;
+    return true;
   }
 
   /** Calls `onData` each time records arrive, until close(): drains, then sleeps until the writer
