@@ -50,6 +50,9 @@ import type { AccessLogEntry, FetchHandler, ServeInfo } from "./types.ts";
 /** Everything a connection needs from its server, resolved once per server. */
 export interface ConnectionConfig {
   fetch: FetchHandler;
+  /** When set (pool mode), used instead of `fetch`: the same answer through a callback, called exactly
+   * once, without a promise and its microtask per request. */
+  submit?: (request: Request, info: ServeInfo, answer: (response: Response) => void) => void;
   limits: Limits;
   leniency: Leniency;
   timeouts: Timeouts;
@@ -608,8 +611,17 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   }
 
   /** Run the handler. A Response returned synchronously is taken at once (no promise, no microtask); a
-   * promise is followed. Either way the result is picked up by the response loop. */
+   * promise is followed; the pool (`submit`) calls back. Either way the response loop picks it up. */
   private run(exchange: Exchange, request: Request): void {
+    const submit = this.config.submit;
+    if (submit !== undefined) {
+      try {
+        submit(request, new RequestInfo(this.transport), (response) => this.accept(exchange, response));
+      } catch (error) {
+        this.handlerFailed(exchange, error);
+      }
+      return;
+    }
     let result: Response | Promise<Response>;
     try {
       result = this.config.fetch(request, new RequestInfo(this.transport));

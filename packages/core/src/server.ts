@@ -26,6 +26,8 @@ const MAX_PORT = 65535;
 /** A handler ready to serve, and how to stop whatever runs it. */
 export interface ResolvedHandler {
   fetch: FetchHandler;
+  /** Pool mode: `fetch` without its promise (ConnectionConfig.submit). */
+  submit?: ConnectionConfig["submit"];
   /** Called once every connection is gone (pool mode: closes the pool). */
   close(): Promise<void>;
   /** A second shutdown signal: stop now (pool mode: terminate every worker, whatever it runs). */
@@ -64,6 +66,7 @@ export async function resolveHandler(options: ServeOptions, ports: RuntimePorts)
       });
       return {
         fetch: (request, info) => pool.fetch(request, info),
+        submit: (request, info, answer) => pool.submit(request, info, answer),
         close: () => pool.close(),
         destroy: () => pool.destroy(),
         stats: () => pool.stats(),
@@ -105,6 +108,7 @@ export async function createServer(options: ServeOptions, ports: RuntimePorts, i
 
   const config: ConnectionConfig = {
     fetch: handler.fetch,
+    submit: handler.submit,
     limits: resolveLimits(options.limits),
     leniency: resolveLeniency(options.leniency),
     timeouts,

@@ -91,6 +91,7 @@ export function harness(
     timeouts?: Partial<Timeouts>;
     connection?: Partial<ConnectionOptions>;
     workerOf?: ConnectionConfig["workerOf"];
+    submit?: ConnectionConfig["submit"];
   } = {},
 ): Harness {
   const transport = new FakeTransport();
@@ -98,6 +99,7 @@ export function harness(
   const h = { transport, clock, logs: [], errors: [], closed: false } as unknown as Harness;
   const config: ConnectionConfig = {
     fetch,
+    submit: overrides.submit,
     limits: resolveLimits(overrides.limits),
     leniency: resolveLeniency(),
     timeouts: resolveTimeouts(overrides.timeouts),

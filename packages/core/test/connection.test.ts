@@ -216,3 +216,27 @@ test("access log: workerId names the pool worker behind a response, none for wef
     ["-", 400, undefined],
   ]);
 });
+
+test("submit (the pool's callback path): answers in any order go out in request order, those settled together as one write", async () => {
+  const pending: [string, (response: Response) => void][] = [];
+  const h = harness(() => assert.fail("fetch is not used when submit is set"), {
+    submit: (request, _info, answer) => void pending.push([new URL(request.url).pathname, answer]),
+  });
+  h.connection.onData(enc(GET("/a") + GET("/b") + GET("/c")));
+  await settle();
+  assert.deepEqual(pending.map(([path]) => path), ["/a", "/b", "/c"]);
+  const answer = (i: number) => pending[i]![1](new Response(pending[i]![0]));
+  answer(2);
+  answer(1);
+  await settle();
+  assert.equal(h.transport.writes.length, 0, "/a is not answered yet: nothing may go out");
+  answer(0);
+  await settle();
+  assert.equal(h.transport.writes.length, 1, "the three answers, settled by then, as one write");
+  assert.deepEqual([...h.transport.text.matchAll(/\r\n\r\n(\/[abc])/g)].map((m) => m[1]), ["/a", "/b", "/c"]);
+  // An answer given before submit returns (the pool's own 503 while it closes) is taken as well.
+  const h2 = harness(() => assert.fail("unused"), { submit: (_request, _info, answer) => answer(new Response("busy", { status: 503 })) });
+  h2.connection.onData(enc(GET("/x")));
+  await settle();
+  assert.deepEqual(statuses(h2.transport.text), [503]);
+});

@@ -65,6 +65,9 @@ export interface Pool {
   /** Resolves when every worker has imported the app; rejects if one could not. */
   readonly ready: Promise<void>;
   fetch(request: Request, info: ServeInfo): Promise<Response>;
+  /** fetch() without the promise: `answer` is called exactly once with the response (sometimes before
+   * submit returns: the pool's own 503 or 502). What the server's connections use. */
+  submit(request: Request, info: ServeInfo, answer: (response: Response) => void): void;
   /** Graceful: stop taking jobs, finish running and queued ones, tell each worker to stop and join it;
    * after drainTimeout, terminate what remains. Idempotent. */
   close(): Promise<void>;
@@ -538,42 +541,49 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     start(slot);
   }
 
+  /** fetch() without the promise: `answer` is called once, with the worker's response or the pool's
+   * own (503, 502, 504, 500). The connection uses this one (ConnectionConfig.submit). */
+  function submit(request: Request, info: ServeInfo, answerWith: (response: Response) => void): void {
+    if (closing) {
+      failed++;
+      answerWith(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+      return;
+    }
+    // Every thread failed to start (a broken app module): nothing will ever take this job.
+    if (slots.every((s) => s.current === null)) {
+      failed++;
+      answerWith(plainResponse(502, "Bad Gateway"));
+      return;
+    }
+    const id = nextJobId++;
+    const remote = info.remoteAddr;
+    const message: JobMessage = {
+      v,
+      t: "job",
+      id,
+      method: request.method,
+      url: request.url,
+      headers: requestFieldPairs(request) as [string, string][],
+      info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
+      body: request.body !== null,
+    };
+    const job = new Job(id, message, request.body, answerWith, onDeadline);
+    queue.push(job);
+    dispatch();
+    // Still queued after dispatch: every worker is busy. Refuse rather than grow past maxQueue.
+    if (queue.length > options.maxQueue) {
+      queue.pop();
+      failed++;
+      answer(job, plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
+    }
+  }
+
   return {
     ready,
     fetch(request, info) {
-      if (closing) {
-        failed++;
-        return Promise.resolve(plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
-      }
-      // Every thread failed to start (a broken app module): nothing will ever take this job.
-      if (slots.every((s) => s.current === null)) {
-        failed++;
-        return Promise.resolve(plainResponse(502, "Bad Gateway"));
-      }
-      return new Promise<Response>((resolve) => {
-        const id = nextJobId++;
-        const remote = info.remoteAddr;
-        const message: JobMessage = {
-          v,
-          t: "job",
-          id,
-          method: request.method,
-          url: request.url,
-          headers: requestFieldPairs(request) as [string, string][],
-          info: { remoteAddr: { transport: "tcp", hostname: remote.hostname, port: remote.port } },
-          body: request.body !== null,
-        };
-        const job = new Job(id, message, request.body, resolve, onDeadline);
-        queue.push(job);
-        dispatch();
-        // Still queued after dispatch: every worker is busy. Refuse rather than grow past maxQueue.
-        if (queue.length > options.maxQueue) {
-          queue.pop();
-          failed++;
-          answer(job, plainResponse(503, "Service Unavailable", { "retry-after": String(RETRY_AFTER_SECONDS) }));
-        }
-      });
+      return new Promise<Response>((resolve) => submit(request, info, resolve));
     },
+    submit,
     close() {
       if (closed) return closed;
       closing = true;
