@@ -7,6 +7,7 @@
 // `npx bun scripts/bench-pool.ts`; `--lookahead=N` overrides pool.lookahead; `--isolation=process` runs
 // the workers as child processes (their CPU is then not in "process CPU", which is this process's only).
 // Bounded: a fixed number of jobs per case; prints and exits.
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { createPool } from "../packages/core/src/pool/pool.ts";
 import type { SpawnWorker } from "../packages/core/src/ports.ts";
@@ -33,9 +34,20 @@ await pool.ready;
 const head = { method: "GET", target: "/", targetForm: "origin" as const, fields: new Fields([["Host", "127.0.0.1:8080"], ["User-Agent", "wrk"]]) };
 const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
 
+/** CPU time of the calling thread in ns (Linux: /proc/thread-self/schedstat), or null elsewhere. Main
+ * is the pool's bottleneck under load (BENCHMARKS.md), so its share is printed apart. */
+function threadCpuNs(): number | null {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]);
+  } catch {
+    return null;
+  }
+}
+
 async function bench(inFlight: number): Promise<void> {
   let done = 0;
   let sent = 0;
+  const mainCpu = threadCpuNs();
   const cpu = process.cpuUsage();
   const start = performance.now();
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +64,9 @@ async function bench(inFlight: number): Promise<void> {
   });
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  console.log(`${String(inFlight).padStart(2)} in flight: ${Math.round((JOBS / ms) * 1000).toLocaleString("en").padStart(7)} jobs/s, process CPU ${((used.user + used.system) / JOBS).toFixed(1).padStart(6)} µs/job`);
+  const mainNow = threadCpuNs();
+  const main = mainCpu === null || mainNow === null ? "" : `, main thread ${((mainNow - mainCpu) / 1000 / JOBS).toFixed(1).padStart(5)} µs/job`;
+  console.log(`${String(inFlight).padStart(2)} in flight: ${Math.round((JOBS / ms) * 1000).toLocaleString("en").padStart(7)} jobs/s, process CPU ${((used.user + used.system) / JOBS).toFixed(1).padStart(6)} µs/job${main}`);
 }
 
 console.log(`weft pool on ${runtime}: ${WORKERS} ${isolation} workers, lookahead ${isolation === "process" ? "off" : lookahead ?? "default"}, ${JOBS.toLocaleString("en")} jobs of GET / per case`);

@@ -199,3 +199,23 @@ test("heads with the same text share their strings; a head whose text differs in
     assert.deepEqual(head!.fields, i % 2 === 0 ? html : ["content-type", "text/plain"]);
   }
 });
+
+test("bodies copied out of the ring keep their bytes while later heads are read, small or large", () => {
+  const ring = new Ring();
+  const kept: [Uint8Array, number[]][] = [];
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 10; i++) {
+      const n = round * 10 + i;
+      const size = n % 13 === 0 ? 3000 + n : (n * 37) % 700; // some over the slab's 2 KiB limit, some empty
+      const body = new Uint8Array(size).map((_, k) => (n + k) & 0xff);
+      assert.ok(ring.writeHead(n + 1, 200, "OK", [], body));
+      kept.push([body, Array.from(body)]);
+    }
+    const { heads } = drainAll(ring);
+    heads.forEach((head, i) => {
+      assert.deepEqual(Array.from(head.body!), kept[round * 10 + i]![1]);
+      kept[round * 10 + i]![0] = head.body!;
+    });
+  }
+  for (const [copy, bytes] of kept) assert.deepEqual(Array.from(copy), bytes, "a copy was overwritten by a later one");
+});

@@ -42,6 +42,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const align = (bytes: number) => (bytes + 3) & ~3;
+/** The reader's slab for small body copies, and the largest copy cut from it. */
+const SLAB_BYTES = 8 * 1024;
+const SLAB_MAX_COPY_BYTES = 2 * 1024;
 /** Longest head text the reader remembers for comparison with the next one. */
 const MAX_REMEMBERED_TEXT_BYTES = 1024;
 
@@ -52,7 +55,8 @@ export interface RingHead {
   statusText: string;
   /** Shared with the heads before and after it that had the same text: never change it. */
   fields: string[];
-  /** A copy in ordinary memory; null when the response has no body. */
+  /** A copy in ordinary memory (perhaps a view into a slab shared with other copies: do not transfer or
+   * detach its buffer); null when the response has no body. */
   body: Uint8Array | null;
 }
 
@@ -72,6 +76,9 @@ export class Ring {
   #lastText: Uint8Array | null = null;
   #lastStatusText = "";
   #lastFields: string[] = [];
+  /** Where the reader's small copies are cut from (see #copyOut). */
+  #slab = new Uint8Array(0);
+  #slabAt = 0;
 
   /** A new ring (`buffer` omitted) or the other end of an existing one. */
   constructor(buffer?: SharedArrayBuffer) {
@@ -273,8 +280,24 @@ export class Ring {
       status: this.#words[w + 3]!,
       statusText: this.#lastStatusText,
       fields: this.#lastFields,
-      body: bodyBytes < 0 ? null : this.#bytes.slice(bodyAt, bodyAt + bodyBytes),
+      body: bodyBytes < 0 ? null : this.#copyOut(bodyAt, bodyBytes),
     };
+  }
+
+  /** A copy of ring bytes [at, at + length) in ordinary memory. A small one is cut from a slab, as the
+   * response writer cuts its output (response.ts `allocate`): a body of its own would be an ArrayBuffer,
+   * and a malloc, per answer (glibc's malloc was ~10% of main's CPU in `bench:pool`). Each copy owns its
+   * bytes; never transfer or detach its `.buffer`. */
+  #copyOut(at: number, length: number): Uint8Array {
+    if (length > SLAB_MAX_COPY_BYTES) return this.#bytes.slice(at, at + length);
+    if (this.#slabAt + length > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#slabAt = 0;
+    }
+    const copy = this.#slab.subarray(this.#slabAt, this.#slabAt + length);
+    copy.set(this.#bytes.subarray(at, at + length));
+    this.#slabAt += length;
+    return copy;
   }
 
   /** The text of the head at `textAt` is byte for byte the previous head's: a handler answering the
