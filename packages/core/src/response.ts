@@ -362,39 +362,47 @@ interface MemoHead {
   bytes: Uint8Array | null;
 }
 
-let memoStatus = 0;
-let memoFields: readonly string[] = [];
-let memoHeadRequest = false;
-let memoMinor = -1;
-let memoKeepAlive = false;
-let memoLength = -1;
-let memoDate = "";
-let memoHead: MemoHead | null = null;
+/** What the remembered head was built from, and the head. */
+interface Memo {
+  status: number;
+  fields: readonly string[];
+  headRequest: boolean;
+  minor: 0 | 1;
+  keepAlive: boolean;
+  length: number;
+  date: string;
+  head: MemoHead;
+}
+
+let memo: Memo | null = null;
 
 function rememberedHead(input: HeadInput, length: number, date: string): MemoHead | null {
-  const memo = memoHead;
-  if (memo === null || input.status !== memoStatus || length !== memoLength || date !== memoDate || input.keepAlive !== memoKeepAlive ||
-    input.requestVersionMinor !== memoMinor || (input.requestMethod === "HEAD") !== memoHeadRequest) return null;
+  const m = memo;
+  if (m === null || input.status !== m.status || length !== m.length || date !== m.date || input.keepAlive !== m.keepAlive ||
+    input.requestVersionMinor !== m.minor || (input.requestMethod === "HEAD") !== m.headRequest) return null;
   const fields = input.flatFields!;
-  if (fields.length !== memoFields.length) return null;
-  for (let i = 0; i < fields.length; i++) if (fields[i] !== memoFields[i]) return null;
-  if (memo.bytes === null && memo.text.length <= MAX_REMEMBERED_HEAD) {
-    const bytes = new Uint8Array(memo.text.length);
-    writeLatin1(memo.text, memo.latin1, bytes);
-    memo.bytes = bytes;
+  if (fields.length !== m.fields.length) return null;
+  for (let i = 0; i < fields.length; i++) if (fields[i] !== m.fields[i]) return null;
+  const head = m.head;
+  if (head.bytes === null && head.text.length <= MAX_REMEMBERED_HEAD) {
+    const bytes = new Uint8Array(head.text.length);
+    writeLatin1(head.text, head.latin1, bytes);
+    head.bytes = bytes;
   }
-  return memo;
+  return head;
 }
 
 function remember(input: HeadInput, fields: readonly string[], length: number, date: string, head: MemoHead): void {
-  memoStatus = input.status;
-  memoFields = fields.slice();
-  memoHeadRequest = input.requestMethod === "HEAD";
-  memoMinor = input.requestVersionMinor;
-  memoKeepAlive = input.keepAlive;
-  memoLength = length;
-  memoDate = date;
-  memoHead = head;
+  memo = {
+    status: input.status,
+    fields: fields.slice(),
+    headRequest: input.requestMethod === "HEAD",
+    minor: input.requestVersionMinor,
+    keepAlive: input.keepAlive,
+    length,
+    date,
+    head,
+  };
 }
 
 /** Fast path for the common case: a complete response (head + body) in one buffer. As
