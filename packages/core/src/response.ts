@@ -13,6 +13,7 @@
 // a 304 keeps the handler's Content-Length (RFC 9110 §8.6 lets it describe the selected representation),
 // and so does a HEAD response whose body length weft does not know (RFC 9110 §9.3.2).
 
+import { Slab } from "./bytes.ts";
 import { httpDate } from "./date.ts";
 
 /** Standard reason phrases (RFC 9110 §15, plus RFC 6585, 7725, 8297, 4918, 5842, 2774, 3229, 2324). */
@@ -263,29 +264,9 @@ function buildHead(input: HeadInput, bodyLength: number | null, date: string): B
 
 const encoder = new TextEncoder();
 
-// Small output buffers are cut from a shared slab, as Node's Buffer pool does: on Node 20 `new
-// Uint8Array(n)` for n above 64 bytes costs a separate backing-store allocation (measured ~3x a slab
-// view, scripts/bench-response.ts). Each caller still gets its own non-overlapping bytes; the slab lives
-// as long as any view into it. Consequence: never transfer or detach the `.buffer` of a returned array.
-// The slab is small (Node's pool is 8 KiB too) so that a view held by a stalled connection's write queue
-// pins at most 8 KiB; anything over 2 KiB gets its own buffer, where the allocation is amortised anyway.
-const SLAB_BYTES = 8 * 1024;
-const MAX_SLAB_ALLOCATION = 2 * 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabOffset = 0;
-
-function allocate(size: number): Uint8Array {
-  if (size > MAX_SLAB_ALLOCATION) return new Uint8Array(size);
-  if (slabOffset + size > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabOffset = 0;
-  }
-  const view = slab.subarray(slabOffset, slabOffset + size);
-  // Unaligned on purpose: responses serialized one after another sit back to back in the slab, so the
-  // connection can write a pipelined batch as one view of it instead of copying it together.
-  slabOffset += size;
-  return view;
-}
+/** The response writer's output buffers (bytes.ts, Slab). */
+const slab = new Slab();
+const allocate = (size: number): Uint8Array => slab.take(size);
 
 /** Writes the head (every char <= U+00FF, guaranteed by validation) as latin1 at the start of `out`, which
  * is at least `text.length` long. ASCII (the usual case) goes through one native encodeInto; obs-text

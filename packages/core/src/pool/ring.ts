@@ -19,6 +19,7 @@
 // methods, targets, field lines and reason phrases); the encoder checks anyway and leaves a string with
 // one to postMessage.
 
+import { Slab } from "../bytes.ts";
 import { afterTurn, type Claim, type JobMessage, PROTOCOL_VERSION } from "./protocol.ts";
 
 /** Bytes of records per ring. A job is ~100-500 bytes; a head with its body up to RING_BODY_MAX_BYTES. */
@@ -42,9 +43,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const align = (bytes: number) => (bytes + 3) & ~3;
-/** The reader's slab for small body copies, and the largest copy cut from it. */
-const SLAB_BYTES = 8 * 1024;
-const SLAB_MAX_COPY_BYTES = 2 * 1024;
 /** Longest head text the reader remembers for comparison with the next one. */
 const MAX_REMEMBERED_TEXT_BYTES = 1024;
 
@@ -76,9 +74,8 @@ export class Ring {
   #lastText: Uint8Array | null = null;
   #lastStatusText = "";
   #lastFields: string[] = [];
-  /** Where the reader's small copies are cut from (see #copyOut). */
-  #slab = new Uint8Array(0);
-  #slabAt = 0;
+  /** Where the reader's body copies are cut from (see #copyOut). */
+  readonly #slab = new Slab();
 
   /** A new ring (`buffer` omitted) or the other end of an existing one. */
   constructor(buffer?: SharedArrayBuffer) {
@@ -284,19 +281,12 @@ export class Ring {
     };
   }
 
-  /** A copy of ring bytes [at, at + length) in ordinary memory. A small one is cut from a slab, as the
-   * response writer cuts its output (response.ts `allocate`): a body of its own would be an ArrayBuffer,
-   * and a malloc, per answer (glibc's malloc was ~10% of main's CPU in `bench:pool`). Each copy owns its
-   * bytes; never transfer or detach its `.buffer`. */
+  /** A copy of ring bytes [at, at + length) in ordinary memory, a small one cut from a slab (bytes.ts):
+   * a body of its own would be an ArrayBuffer, and a malloc, per answer (glibc's malloc was ~10% of
+   * main's CPU in `bench:pool`). Never transfer or detach its `.buffer`. */
   #copyOut(at: number, length: number): Uint8Array {
-    if (length > SLAB_MAX_COPY_BYTES) return this.#bytes.slice(at, at + length);
-    if (this.#slabAt + length > this.#slab.length) {
-      this.#slab = new Uint8Array(SLAB_BYTES);
-      this.#slabAt = 0;
-    }
-    const copy = this.#slab.subarray(this.#slabAt, this.#slabAt + length);
+    const copy = this.#slab.take(length);
     copy.set(this.#bytes.subarray(at, at + length));
-    this.#slabAt += length;
     return copy;
   }
 
