@@ -97,6 +97,15 @@ export class Fields {
     return headers;
   }
 
+  /** A copy with the same field lines (the parser gives each head of a repeated head its own). */
+  clone(): Fields {
+    const copy = new Fields();
+    const from = this.lines;
+    const to = copy.lines;
+    for (let i = 0; i < from.length; i++) to.push(from[i]!);
+    return copy;
+  }
+
   /** Add a field line. `lowerName` may be passed when the caller already has it. */
   append(name: string, value: string, lowerName: string = name.toLowerCase()): void {
     this.lines.push(name, lowerName, value);

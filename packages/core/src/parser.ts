@@ -22,7 +22,11 @@
 // fieldNames). A fast path takes only a line that is complete, valid and within limits, recording it
 // exactly as the general path would; any other line goes through the general path, unchanged, so every
 // refusal is decided there (parser-fastpath.test.ts compares the two paths where they meet). In a
-// pipelined batch, one decoder call serves several heads (DECODE_AHEAD).
+// pipelined batch, one decoder call serves several heads (DECODE_AHEAD). A head whose bytes are exactly
+// the previous head's (a client asking for the same thing again on its connection, as load generators and
+// polling clients do) is not read again: the same bytes always give the same head, so the parser
+// compares them with a copy of the last head's bytes and hands out a copy of its result
+// (`repeatedHead`). Only a whole head sitting in one chunk is compared, so chunking changes nothing.
 //
 // Bare LF policy
 // --------------
@@ -169,6 +173,8 @@ const NO_BYTES = new Uint8Array(0);
  * its size: in a pipelined batch that is the next heads, which then need no decoder call of their own.
  * Bounded, because each value string may keep the whole decoded text alive. */
 const DECODE_AHEAD = 8;
+/** Longest head whose bytes are kept for comparison with the next head (see repeatedHead). */
+const MAX_REPEATED_HEAD_BYTES = 1024;
 
 class RequestParser implements Parser {
   private readonly cb: ParserCallbacks;
@@ -231,6 +237,10 @@ class RequestParser implements Parser {
   private textStart = 0;
   /** Where the head being completed starts in the text headText() returned. */
   private textAt = 0;
+  /** A copy of the last head handed out and of its bytes (the first lastHead.headBytes bytes), for
+   * repeatedHead; null until a head fits. */
+  private lastHead: RequestHead | null = null;
+  private lastHeadBytes = NO_BYTES;
 
   // Body state.
   /** Bytes left in a Content-Length body or in the current chunk. */
@@ -355,6 +365,13 @@ class RequestParser implements Parser {
       if (!this.buffered && this.state === S_HEAD) {
         // The fast paths for a head read in place (each takes only lines it can decide alone).
         if (this.line === null) {
+          const after = this.repeatedHead(chunk, pos, end);
+          if (after >= 0) {
+            pos = after;
+            this.secStart = pos;
+            if (this.dead || this.paused || this.state !== S_HEAD) return pos;
+            continue;
+          }
           pos = this.requestLineInPlace(chunk, pos, end);
           if (pos === end) break;
         }
@@ -647,25 +664,74 @@ class RequestParser implements Parser {
       contentLength: meaning.contentLength,
       headBytes: this.headBytes,
     };
+    this.remember(head, bytes, base);
+    this.deliver(head);
+    return LINE_DONE;
+  }
+
+  /** Keep `head` and a copy of its bytes (from `base` in `bytes`) for repeatedHead. */
+  private remember(head: RequestHead, bytes: Uint8Array, base: number): void {
+    const n = head.headBytes;
+    if (n > MAX_REPEATED_HEAD_BYTES) {
+      this.lastHead = null;
+      return;
+    }
+    if (this.lastHeadBytes.length === 0) this.lastHeadBytes = new Uint8Array(MAX_REPEATED_HEAD_BYTES);
+    this.lastHeadBytes.set(bytes.subarray(base, base + n));
+    // Its own copy of the fields: whoever receives `head` may change head.fields.
+    this.lastHead = { ...head, fields: head.fields.clone() };
+  }
+
+  /**
+   * The head at `pos` is byte for byte the last one handed out (CRLF CRLF included, all within this
+   * chunk): hand out a copy of that head, exactly as reading it would (same limits, same leniency, same
+   * bytes: the same verdict and the same strings), and return the position after it. Else -1, and
+   * nothing changed. Compares at most MAX_REPEATED_HEAD_BYTES bytes, stopping at the first difference.
+   */
+  private repeatedHead(chunk: Uint8Array, pos: number, end: number): number {
+    const last = this.lastHead;
+    if (last === null) return -1;
+    const n = last.headBytes;
+    if (end - pos < n) return -1;
+    const kept = this.lastHeadBytes;
+    for (let i = 0; i < n; i++) if (chunk[pos + i] !== kept[i]) return -1;
+    this.inMessage = true;
+    this.deliver({
+      method: last.method,
+      target: last.target,
+      targetForm: last.targetForm,
+      versionMinor: last.versionMinor,
+      fields: last.fields.clone(),
+      keepAlive: last.keepAlive,
+      expectContinue: last.expectContinue,
+      upgrade: last.upgrade,
+      bodyKind: last.bodyKind,
+      contentLength: last.contentLength,
+      headBytes: n,
+    });
+    return pos + n;
+  }
+
+  /** A complete head: reset the section, enter its body (or end the message) and call back. */
+  private deliver(head: RequestHead): void {
     // Reset the section for what follows before any callback runs.
     this.resetSection();
     this.fieldBytes = 0;
     this.headBytes = 0;
     this.leadingBytes = 0;
-    if (meaning.bodyKind === "chunked") {
+    if (head.bodyKind === "chunked") {
       this.state = S_CHUNK_FRAMING;
       this.chunked.startBody();
       this.cb.onHead(head);
-    } else if (meaning.contentLength > 0) {
+    } else if (head.contentLength > 0) {
       this.state = S_BODY;
-      this.remaining = meaning.contentLength;
+      this.remaining = head.contentLength;
       this.cb.onHead(head);
     } else {
       // No body: onEnd follows at once, even if onHead paused (its last byte is consumed).
       this.cb.onHead(head);
       this.endMessage(null);
     }
-    return LINE_DONE;
   }
 
   private completeTrailers(bytes: Uint8Array, base: number): number {

@@ -24,6 +24,8 @@ import { copyHeaders, forwardToNative } from "./facade.ts";
 
 /** The runtime's own Response class, captured before weft replaces the global. */
 const NativeResponse: typeof Response = globalThis.Response;
+/** The runtime's Headers class, read once: on Deno the global is a lazy getter that runs on every read. */
+const NativeHeaders: typeof Headers = globalThis.Headers;
 
 /** WebIDL `unsigned short` (ResponseInit.status): a number is truncated and taken modulo 2^16. */
 const UNSIGNED_SHORT_RANGE = 0x10000;
@@ -83,9 +85,22 @@ function copyBytes(body: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
 }
 
+/** Values found acceptable as they are, most recent first: an app sends the same few values (often the
+ * very same strings) again and again, and comparing a string with a few others costs less than a test.
+ * A string cannot change, so a value equal to one of these passes as it did then. */
+const PLAIN_VALUES: string[] = ["", "", "", ""];
+let nextPlainValue = 0;
+
 function checkedValue(name: string, value: unknown): string {
+  const plain = PLAIN_VALUES;
+  for (let i = 0; i < plain.length; i++) if (value === plain[i]) return plain[i]!;
   let text = String(value);
-  if (!NEEDS_A_LOOK.test(text)) return text; // the usual value: nothing to trim, nothing forbidden
+  if (!NEEDS_A_LOOK.test(text)) {
+    // The usual value: nothing to trim, nothing forbidden.
+    plain[nextPlainValue] = text;
+    nextPlainValue = (nextPlainValue + 1) % plain.length;
+    return text;
+  }
   if (HAS_EDGE_WHITESPACE.test(text)) text = text.replace(HTTP_WHITESPACE, "");
   if (FORBIDDEN_VALUE_CHAR.test(text)) throw new TypeError(`Headers: invalid value for field ${JSON.stringify(name.slice(0, 64))}`);
   return text;
@@ -161,11 +176,11 @@ export class WeftResponse {
       throw new RangeError(`Response: status ${String(init?.status).slice(0, 16)} is outside 200..599`);
     }
     const statusText = init?.statusText === undefined ? "" : String(init.statusText);
-    if (BAD_REASON_CHAR.test(statusText)) throw new TypeError("Response: invalid statusText");
+    if (statusText !== "" && BAD_REASON_CHAR.test(statusText)) throw new TypeError("Response: invalid statusText");
     const hasBody = body !== undefined && body !== null;
     if (hasBody && NULL_BODY_STATUS.has(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
     const headers = init?.headers;
-    if (headers instanceof Headers) this.#headers = new Headers(headers);
+    if (headers instanceof NativeHeaders) this.#headers = new NativeHeaders(headers);
     else this.#fields = headers === undefined || headers === null ? [] : flatFields(headers as Record<string, string>);
     if (typeof body === "string") {
       if (this.#headers !== null) {
@@ -198,7 +213,7 @@ export class WeftResponse {
   get headers(): Headers {
     if (this.#headers !== null) return this.#headers;
     if (this.#native !== null) return (this.#headers = this.#native.headers);
-    this.#headers = new Headers(pairsOf(this.#fields!));
+    this.#headers = new NativeHeaders(pairsOf(this.#fields!));
     this.#fields = null;
     return this.#headers;
   }
