@@ -314,6 +314,8 @@ export function serializeFullResponse(input: HeadInput, body: Uint8Array | null)
   const length = body === null ? 0 : body.byteLength;
   const date = httpDate();
   let head = input.flatFields != null ? rememberedHead(input, length, date) : null;
+  const last = lastResponse;
+  if (head !== null && last !== null && last.head === head && last.body === body) return last.result;
   if (head === null) {
     const built = buildHead(input, length, date);
     head = { text: built.head, latin1: built.latin1, framing: built.framing, keepAlive: built.keepAlive, bytes: null };
@@ -325,8 +327,17 @@ export function serializeFullResponse(input: HeadInput, body: Uint8Array | null)
   if (head.bytes !== null) bytes.set(head.bytes);
   else writeLatin1(head.text, head.latin1, bytes);
   if (withBody) bytes.set(body, headBytes);
-  return { bytes, framing: head.framing, keepAlive: head.keepAlive };
+  const result = { bytes, framing: head.framing, keepAlive: head.keepAlive };
+  lastResponse = input.flatFields != null ? { head, body, result } : null;
+  return result;
 }
+
+// The last response built on the remembered head, with the body it was built from. The same head and
+// the very same body bytes (bodies are never changed once handed to the writer: a string body's bytes
+// come from one encoder cache, a byte body is the Response's own copy) give the same bytes, and nothing
+// changes bytes once written, so the same result is handed out again: a server answering one route again
+// and again then neither allocates nor copies per response.
+let lastResponse: { head: MemoHead; body: Uint8Array | null; result: SerializedResponse } | null = null;
 
 // The last head built from a simple response's flat fields, with everything it was built from. A server
 // answering one route again and again builds the same head (same status, field strings, Date second,

@@ -331,6 +331,28 @@ test("a simple response's head is remembered only for identical inputs: any inpu
   assert.throws(() => serializeFullResponse(input({ headers: [], flatFields: ["content-type", "text/html\u0001"] }), body), InvalidResponseError);
 });
 
+test("the same remembered head and the very same body bytes give the very same response, handed out again", () => {
+  const head = input({ headers: [], flatFields: ["content-type", "text/html"] });
+  const body = new TextEncoder().encode("hello");
+  let first = serializeFullResponse(head, body);
+  let again = serializeFullResponse(head, body);
+  if (again.bytes !== first.bytes) {
+    // The Date second may have turned between the two: then the next two must match.
+    first = again;
+    again = serializeFullResponse(head, body);
+  }
+  assert.equal(again.bytes, first.bytes);
+  // Equal bytes in another array: built again (an array could have changed since it was last written).
+  const copy = serializeFullResponse(head, new TextEncoder().encode("hello"));
+  assert.notEqual(copy.bytes, first.bytes);
+  assert.equal(text(copy.bytes), text(first.bytes));
+  // Any other input: built again (the variants above check the bytes themselves).
+  assert.notEqual(serializeFullResponse({ ...head, keepAlive: false }, body).bytes, first.bytes);
+  // Not through the Headers path.
+  const viaHeaders = { ...head, flatFields: null, headers: [["content-type", "text/html"]] as [string, string][] };
+  assert.notEqual(serializeFullResponse(viaHeaders, body).bytes, serializeFullResponse(viaHeaders, body).bytes);
+});
+
 function pairsOfFlat(flat: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
