@@ -54,8 +54,16 @@ export function requestUrl(head: RequestHeadLike, fallbackHost: string): string 
   if (head.targetForm === "absolute") return head.target;
   const host = head.fields.get(HOST_FIELD) || fallbackHost;
   const path = head.targetForm === "asterisk" ? "/*" : head.target;
-  return HTTP_SCHEME + host + path;
+  // The same host and path as the last URL built (a client asking again: with a repeated head these are
+  // the very same strings, one pointer test each): the same URL, the very same string.
+  if (host === lastUrlHost && path === lastUrlPath) return lastUrl;
+  lastUrlHost = host;
+  lastUrlPath = path;
+  return (lastUrl = HTTP_SCHEME + host + path);
 }
+let lastUrlHost = "";
+let lastUrlPath = "";
+let lastUrl = "";
 
 /** Whether a Request built for `method` carries the wire body (GET and HEAD cannot have one). */
 export function methodTakesBody(method: string): boolean {

@@ -18,6 +18,24 @@ test("URL: origin-form from Host, absolute-form as sent, asterisk-form as /*, no
   assert.equal(requestUrl(head("GET", "/", "origin", []), "127.0.0.1:1"), "http://127.0.0.1:1/");
 });
 
+test("URL: each URL is built from its own host and path, also right after one that shares either", () => {
+  // requestUrl hands out the last URL again for the same host and path: every input must count.
+  const rows: [string, string, string, [string, string][], string][] = [
+    ["/a", "origin", "h1", [["Host", "h1"]], "http://h1/a"],
+    ["/a", "origin", "h1", [["Host", "h1"]], "http://h1/a"],
+    ["/a", "origin", "h2", [["Host", "h2"]], "http://h2/a"],
+    ["/b", "origin", "h2", [["Host", "h2"]], "http://h2/b"],
+    ["/b", "origin", "fallback", [], "http://fallback/b"],
+    ["*", "asterisk", "fallback", [], "http://fallback/*"],
+    ["/*", "origin", "fallback", [], "http://fallback/*"],
+    ["http://x/b", "absolute", "fallback", [["Host", "fallback"]], "http://x/b"],
+    ["/b", "origin", "fallback", [["Host", "h2"]], "http://h2/b"],
+  ];
+  for (const [target, form, fallback, fields, url] of rows) {
+    assert.equal(requestUrl(head("GET", target, form as "origin", fields), fallback), url);
+  }
+});
+
 test("Request: method, every field line in order (repeats joined by Headers), Set-Cookie kept apart", () => {
   const request = buildRequest(head("DELETE", "/r", "origin", [["Host", "h"], ["X-A", "1"], ["x-a", "2"], ["Cookie", "c=1"]]), null, "");
   assert.equal(request.method, "DELETE");

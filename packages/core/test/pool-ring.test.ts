@@ -219,3 +219,54 @@ test("bodies copied out of the ring keep their bytes while later heads are read,
   }
   for (const [copy, bytes] of kept) assert.deepEqual(Array.from(copy), bytes, "a copy was overwritten by a later one");
 });
+
+test("a job with the last job's strings is written from its text bytes; one string apart, it gets its own", () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  const base = job(1);
+  const same = (id: number, change: Partial<JobMessage> = {}, port = 40001): JobMessage =>
+    ({ ...base, id, ...change, info: { remoteAddr: { transport: "tcp", hostname: "::1", port } } });
+  // Each variant differs from the base in one thing and is written right after the base, so a memo that
+  // ignored that thing would write the base's text.
+  const variants: JobMessage[] = [
+    same(2), // the same strings: the remembered bytes, with its own id and port words
+    same(3, {}, 50000),
+    same(4, { claim: { cell: 1, token: 7 } }),
+    same(5, { url: base.url.replace("caf", "cap") }), // same length, one character apart
+    same(6, { method: "PUT" }),
+    same(7, { headers: [...base.headers.slice(0, 2), ["x-latin1", "caf\u00e9 \u00fe"]] }), // the last value
+    same(8, { headers: [base.headers[0]!, ["user-agenu", "wrk"], base.headers[2]!] }), // a name
+    same(9, { headers: base.headers.slice(0, 2) }), // one field fewer
+    same(10, { headers: [...base.headers, ["x-a", "1"]] }),
+    { ...same(11), info: { remoteAddr: { transport: "tcp", hostname: "::2", port: 40001 } } },
+  ];
+  const rows = variants.flatMap((variant, i) => [same(100 + i), variant]);
+  for (const row of rows) assert.ok(writer.writeJob(row));
+  assert.deepEqual(drainAll(reader).jobs, rows);
+  // Across the wrap at the end of the ring, alternating with another job.
+  for (let i = 0; i < (3 * RING_CAPACITY_BYTES) / 128; i++) {
+    const row = i % 3 === 2 ? same(100 + i, { url: "http://h/other" }) : same(100 + i);
+    assert.ok(writer.writeJob(row));
+    assert.deepEqual(drainAll(reader).jobs, [row]);
+  }
+});
+
+test("a body with the previous body's bytes is that very array; other bytes of the same length get their own", () => {
+  const ring = new Ring();
+  const hello = new TextEncoder().encode("hello");
+  const rows: (string | Uint8Array | null)[] = ["hello", hello, "hellp", "hello", "hello", null, "hello", "", ""];
+  rows.forEach((body, i) => assert.ok(ring.writeHead(i + 1, 200, "OK", [], body)));
+  const bodies = drainAll(ring).heads.map((h) => h.body);
+  assert.deepEqual(bodies.map((b) => (b === null ? null : new TextDecoder().decode(b))), rows.map((b) => (b === null ? null : typeof b === "string" ? b : "hello")));
+  assert.equal(bodies[1], bodies[0], "the same bytes: the same array");
+  assert.notEqual(bodies[2], bodies[1], "one byte apart");
+  assert.notEqual(bodies[3], bodies[2]);
+  assert.equal(bodies[4], bodies[3]);
+  assert.equal(bodies[6], bodies[4], "a head without a body in between");
+  // Across drains and the wrap too.
+  for (let i = 0; i < (3 * RING_CAPACITY_BYTES) / 64; i++) {
+    const text = i % 2 === 0 ? "hello" : "world";
+    assert.ok(ring.writeHead(100 + i, 200, "OK", [], text));
+    assert.equal(new TextDecoder().decode(drainAll(ring).heads[0]!.body!), text);
+  }
+});

@@ -43,8 +43,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const align = (bytes: number) => (bytes + 3) & ~3;
-/** Longest head text the reader remembers for comparison with the next one. */
+/** Longest head or job text a ring end remembers for comparison with the next one. */
 const MAX_REMEMBERED_TEXT_BYTES = 1024;
+/** Longest body the reader remembers for comparison with the next one. */
+const MAX_REMEMBERED_BODY_BYTES = 1024;
 
 /** A head read from the ring: always complete (nothing follows it for this job). */
 export interface RingHead {
@@ -54,7 +56,8 @@ export interface RingHead {
   /** Shared with the heads before and after it that had the same text: never change it. */
   fields: string[];
   /** A copy in ordinary memory (perhaps a view into a slab shared with other copies: do not transfer or
-   * detach its buffer); null when the response has no body. */
+   * detach its buffer), and the very same array as the previous head's when the bytes are the same:
+   * never change it. Null when the response has no body. */
   body: Uint8Array | null;
 }
 
@@ -74,6 +77,8 @@ export class Ring {
   #lastText: Uint8Array | null = null;
   #lastStatusText = "";
   #lastFields: string[] = [];
+  /** The reader's last body copy (see #bodyCopy); null when there is none or it was too long to compare. */
+  #lastBody: Uint8Array | null = null;
   /** Where the reader's body copies are cut from (see #copyOut). */
   readonly #slab = new Slab();
 
@@ -145,6 +150,38 @@ export class Ring {
     }
   }
 
+  /** The strings of the last job written, as [method, url, hostname, name, value, …] (empty: none), and
+   * its text bytes (the first #jobTextBytes of #jobText). */
+  #jobStrings: string[] = [];
+  #jobText = new Uint8Array(0);
+  #jobTextBytes = 0;
+
+  /** The job's strings are the last job's: a client asking again sends the same method, URL and fields
+   * (with a repeated head, parser.ts, the very same strings: one pointer test each), and the same
+   * strings always give the same text bytes, so they are copied instead of joined and encoded again. */
+  #sameJobText(method: string, url: string, hostname: string, fields: readonly (readonly [string, string])[]): boolean {
+    const last = this.#jobStrings;
+    if (last.length !== 3 + 2 * fields.length || method !== last[0] || url !== last[1] || hostname !== last[2]) return false;
+    for (let i = 0, k = 3; i < fields.length; i++, k += 2) {
+      const field = fields[i]!;
+      if (field[0] !== last[k] || field[1] !== last[k + 1]) return false;
+    }
+    return true;
+  }
+
+  #rememberJobText(method: string, url: string, hostname: string, fields: readonly (readonly [string, string])[], textAt: number, textBytes: number): void {
+    if (textBytes > MAX_REMEMBERED_TEXT_BYTES) {
+      this.#jobStrings = [];
+      return;
+    }
+    const strings = [method, url, hostname];
+    for (let i = 0; i < fields.length; i++) strings.push(fields[i]![0], fields[i]![1]);
+    this.#jobStrings = strings;
+    if (this.#jobText.length === 0) this.#jobText = new Uint8Array(MAX_REMEMBERED_TEXT_BYTES);
+    this.#jobText.set(this.#bytes.subarray(textAt, textAt + textBytes));
+    this.#jobTextBytes = textBytes;
+  }
+
   /** Writes `text` after `words` header words at `at`; returns its byte length, or -1 if it did not fit. */
   #text(at: number, words: number, text: string, room: number): number {
     const { read, written } = encoder.encodeInto(text, this.#bytes.subarray(at + words * 4, at + words * 4 + room));
@@ -159,18 +196,29 @@ export class Ring {
     // A peer address the transport no longer knows (the socket closed under the request) is not a string:
     // a message carries it as it is.
     if (typeof hostname !== "string" || typeof port !== "number") return false;
-    if (job.method.includes(SEPARATOR) || job.url.includes(SEPARATOR) || hostname.includes(SEPARATOR)) return false;
-    let text = job.method + SEPARATOR + job.url + SEPARATOR + hostname;
-    for (let i = 0; i < fields.length; i++) {
-      const [name, value] = fields[i]!;
-      if (name.includes(SEPARATOR) || value.includes(SEPARATOR)) return false;
-      text += SEPARATOR + name + SEPARATOR + value;
+    let at: number;
+    let textBytes: number;
+    if (this.#sameJobText(job.method, job.url, hostname, fields)) {
+      // The previous job's strings (for a client asking again, the very same ones): its text bytes.
+      textBytes = this.#jobTextBytes;
+      at = this.#reserve(JOB_WORDS * 4 + textBytes);
+      if (at < 0) return false;
+      this.#bytes.set(this.#jobText.subarray(0, textBytes), at + JOB_WORDS * 4);
+    } else {
+      if (job.method.includes(SEPARATOR) || job.url.includes(SEPARATOR) || hostname.includes(SEPARATOR)) return false;
+      let text = job.method + SEPARATOR + job.url + SEPARATOR + hostname;
+      for (let i = 0; i < fields.length; i++) {
+        const [name, value] = fields[i]!;
+        if (name.includes(SEPARATOR) || value.includes(SEPARATOR)) return false;
+        text += SEPARATOR + name + SEPARATOR + value;
+      }
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      at = this.#reserve(JOB_WORDS * 4 + text.length * 3);
+      if (at < 0) return false;
+      textBytes = this.#text(at, JOB_WORDS, text, text.length * 3);
+      if (textBytes < 0) return false;
+      this.#rememberJobText(job.method, job.url, hostname, fields, at + JOB_WORDS * 4, textBytes);
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const at = this.#reserve(JOB_WORDS * 4 + text.length * 3);
-    if (at < 0) return false;
-    const textBytes = this.#text(at, JOB_WORDS, text, text.length * 3);
-    if (textBytes < 0) return false;
     const w = at / 4;
     const claim = job.claim;
     this.#words[w + 1] = KIND_JOB;
@@ -277,8 +325,26 @@ export class Ring {
       status: this.#words[w + 3]!,
       statusText: this.#lastStatusText,
       fields: this.#lastFields,
-      body: bodyBytes < 0 ? null : this.#copyOut(bodyAt, bodyBytes),
+      body: bodyBytes < 0 ? null : this.#bodyCopy(bodyAt, bodyBytes),
     };
+  }
+
+  /** The body at `at`, in ordinary memory: the previous head's body array itself when the bytes are the
+   * same (the response writer then finds its remembered response, response.ts), else a copy. */
+  #bodyCopy(at: number, length: number): Uint8Array {
+    const last = this.#lastBody;
+    if (last !== null && this.#equalAt(at, length, last)) return last;
+    const copy = this.#copyOut(at, length);
+    this.#lastBody = length <= MAX_REMEMBERED_BODY_BYTES ? copy : null;
+    return copy;
+  }
+
+  /** Ring bytes [at, at + length) are `bytes`. */
+  #equalAt(at: number, length: number, bytes: Uint8Array): boolean {
+    if (bytes.length !== length) return false;
+    const ring = this.#bytes;
+    for (let i = 0; i < length; i++) if (ring[at + i] !== bytes[i]) return false;
+    return true;
   }
 
   /** A copy of ring bytes [at, at + length) in ordinary memory, a small one cut from a slab (bytes.ts):
@@ -295,11 +361,7 @@ export class Ring {
    * less than decoding and splitting them again. Equal bytes give equal strings, so the previous strings
    * are handed out again (the very same objects: the response writer then finds its remembered head). */
   #sameText(textAt: number, textBytes: number): boolean {
-    const last = this.#lastText;
-    if (last === null || last.length !== textBytes) return false;
-    const bytes = this.#bytes;
-    for (let i = 0; i < textBytes; i++) if (bytes[textAt + i] !== last[i]) return false;
-    return true;
+    return this.#lastText !== null && this.#equalAt(textAt, textBytes, this.#lastText);
   }
 
   /** Calls `onData` each time records arrive, until close(): drains, then sleeps until the writer
