@@ -75,6 +75,14 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   return out;
 }
 
+/** `bytes[at, at + length)` holds exactly `expected`'s first `length` bytes (stops at the first
+ * difference). Used by the memos that hand out a previous result for a repeated input (parser.ts
+ * repeatedHead, pool/ring.ts). */
+export function bytesEqualAt(bytes: Uint8Array, at: number, expected: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
+
 /** ASCII lowercase of each byte (A-Z → a-z, everything else unchanged). */
 export const LOWER = (() => {
   const t = new Uint8Array(256);

@@ -54,7 +54,7 @@
 // CONNECT (authority-form) and Upgrade are reported, not acted on: the parser goes on reading HTTP
 // after them, so the connection must answer CONNECT (e.g. 501) and close rather than tunnel.
 
-import { CR, LF, SP, latin1 } from "./bytes.ts";
+import { CR, LF, SP, bytesEqualAt, latin1 } from "./bytes.ts";
 import { CHUNK_DATA, CHUNK_LAST, ChunkFraming } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
@@ -693,8 +693,7 @@ class RequestParser implements Parser {
     if (last === null) return -1;
     const n = last.headBytes;
     if (end - pos < n) return -1;
-    const kept = this.lastHeadBytes;
-    for (let i = 0; i < n; i++) if (chunk[pos + i] !== kept[i]) return -1;
+    if (!bytesEqualAt(chunk, pos, this.lastHeadBytes, n)) return -1;
     this.inMessage = true;
     this.deliver({
       method: last.method,

@@ -19,7 +19,7 @@
 // methods, targets, field lines and reason phrases); the encoder checks anyway and leaves a string with
 // one to postMessage.
 
-import { Slab } from "../bytes.ts";
+import { bytesEqualAt, Slab } from "../bytes.ts";
 import { afterTurn, type Claim, type JobMessage, PROTOCOL_VERSION } from "./protocol.ts";
 
 /** Bytes of records per ring. A job is ~100-500 bytes; a head with its body up to RING_BODY_MAX_BYTES. */
@@ -341,10 +341,7 @@ export class Ring {
 
   /** Ring bytes [at, at + length) are `bytes`. */
   #equalAt(at: number, length: number, bytes: Uint8Array): boolean {
-    if (bytes.length !== length) return false;
-    const ring = this.#bytes;
-    for (let i = 0; i < length; i++) if (ring[at + i] !== bytes[i]) return false;
-    return true;
+    return bytes.length === length && bytesEqualAt(this.#bytes, at, bytes, length);
   }
 
   /** A copy of ring bytes [at, at + length) in ordinary memory, a small one cut from a slab (bytes.ts):
