@@ -314,11 +314,10 @@ export function serializeFullResponse(input: HeadInput, body: Uint8Array | null)
   const length = body === null ? 0 : body.byteLength;
   const date = httpDate();
   let head = input.flatFields != null ? rememberedHead(input, length, date) : null;
-  const last = lastResponse;
-  if (head !== null && last !== null && last.head === head && last.body === body) return last.result;
+  if (head !== null && head.result !== null && head.resultBody === body) return head.result;
   if (head === null) {
     const built = buildHead(input, length, date);
-    head = { text: built.head, latin1: built.latin1, framing: built.framing, keepAlive: built.keepAlive, bytes: null };
+    head = { text: built.head, latin1: built.latin1, framing: built.framing, keepAlive: built.keepAlive, bytes: null, result: null, resultBody: null };
     if (input.flatFields != null) remember(input, input.flatFields, length, date, head);
   }
   const withBody = head.framing === "length" && body !== null;
@@ -328,16 +327,12 @@ export function serializeFullResponse(input: HeadInput, body: Uint8Array | null)
   else writeLatin1(head.text, head.latin1, bytes);
   if (withBody) bytes.set(body, headBytes);
   const result = { bytes, framing: head.framing, keepAlive: head.keepAlive };
-  lastResponse = input.flatFields != null ? { head, body, result } : null;
+  if (input.flatFields != null) {
+    head.result = result;
+    head.resultBody = body;
+  }
   return result;
 }
-
-// The last response built on the remembered head, with the body it was built from. The same head and
-// the very same body bytes (bodies are never changed once handed to the writer: a string body's bytes
-// come from one encoder cache, a byte body is the Response's own copy) give the same bytes, and nothing
-// changes bytes once written, so the same result is handed out again: a server answering one route again
-// and again then neither allocates nor copies per response.
-let lastResponse: { head: MemoHead; body: Uint8Array | null; result: SerializedResponse } | null = null;
 
 // The last head built from a simple response's flat fields, with everything it was built from. A server
 // answering one route again and again builds the same head (same status, field strings, Date second,
@@ -352,6 +347,13 @@ interface MemoHead {
   keepAlive: boolean;
   /** The encoded head, once it has been written (null: encode `text`). */
   bytes: Uint8Array | null;
+  /** The last whole response built on this head, and the body it was built from. The same head and the
+   * very same body bytes (never changed once handed to the writer: a string body's bytes come from one
+   * encoder cache, a byte body is the Response's own copy) give the same bytes, and nothing changes bytes
+   * once written, so it is handed out again: a server answering one route again and again then neither
+   * allocates nor copies per response. */
+  result: SerializedResponse | null;
+  resultBody: Uint8Array | null;
 }
 
 /** What the remembered head was built from, and the head. */
