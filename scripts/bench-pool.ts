@@ -4,7 +4,7 @@
 // wrk's 50 connections do). What it shows: the cost of crossing threads twice per job, against which a
 // trivial handler run inline (`npm run bench:connection`) costs a few µs.
 // Run: `node --import tsx scripts/bench-pool.ts`, `npx deno run -A scripts/bench-pool.ts`,
-// `npx bun scripts/bench-pool.ts`; `--lookahead=N` overrides pool.lookahead; `--isolation=process` runs
+// `npx bun scripts/bench-pool.ts`; `--lookahead=N` overrides pool.lookahead, `--idle-hold=MS` pool.idleHold; `--isolation=process` runs
 // the workers as child processes (their CPU is then not in "process CPU", which is this process's only).
 // Bounded: a fixed number of jobs per case; prints and exits.
 import { readFileSync } from "node:fs";
@@ -26,9 +26,16 @@ installWeftResponse(); // as serve() does: the pool answers with Responses built
 const lookaheadArg = process.argv.find((a) => a.startsWith("--lookahead="));
 const lookahead = lookaheadArg === undefined ? undefined : Number(lookaheadArg.slice("--lookahead=".length));
 const isolation = process.argv.includes("--isolation=process") ? "process" : "thread";
+const idleHoldArg = process.argv.find((a) => a.startsWith("--idle-hold="));
+const idleHold = idleHoldArg === undefined ? undefined : Number(idleHoldArg.slice("--idle-hold=".length));
 const pool = createPool({
   module: new URL("./bench/servers/app.ts", import.meta.url).href,
-  pool: { workers: WORKERS, isolation, ...(lookahead === undefined ? {} : { lookahead }) },
+  pool: {
+    workers: WORKERS,
+    isolation,
+    ...(lookahead === undefined ? {} : { lookahead }),
+    ...(idleHold === undefined ? {} : { idleHold }),
+  },
 }, spawnWorker);
 await pool.ready;
 const head = { method: "GET", target: "/", targetForm: "origin" as const, fields: new Fields([["Host", "127.0.0.1:8080"], ["User-Agent", "wrk"]]) };

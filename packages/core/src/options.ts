@@ -108,6 +108,16 @@ export interface PoolOptions {
    * next time one of them finishes a job. Default 5 ms. 0: any worker with no job just finished counts
    * as stalled (lookahead only helps back-to-back short jobs). */
   lookaheadStall: number;
+  /** How long (ms) a thread worker with nothing running may wait for its next job blocked in
+   * Atomics.wait before it goes back to its event loop. Waking a blocked thread costs the main thread
+   * less than waking one that waits in Atomics.waitAsync, and the woken worker starts the job without a
+   * turn of its event loop (`bench:pool`, BENCHMARKS.md). Only synchronous handlers gain: a job still
+   * running (an async handler awaiting) means no hold. While it holds, the worker's event loop waits: a
+   * timer or a promise that a finished handler left behind runs up to this late. The bound covers the
+   * whole stretch away from its event loop, jobs run in it included, and timers that came due run before
+   * the next hold. Messages from main (jobs with a body, shutdown) wake it at once. Default 2 ms. 0:
+   * always wait on the event loop (as Piscina's `atomics: "async"`). */
+  idleHold: number;
   /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
    * response body back): the sender stops after this many unread chunks until the reader returns
    * credit. Default 8. Must be >= 1. */
@@ -163,6 +173,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   drainTimeout: 10_000,
   lookahead: 8,
   lookaheadStall: 5,
+  idleHold: 2,
   bodyWindow: 8,
 });
 

@@ -140,6 +140,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       concurrency: options.concurrency,
       claims: claims.buffer,
       rings: toWorker && toMain ? { toWorker: toWorker.buffer, toMain: toMain.buffer } : null,
+      idleHold: options.idleHold,
     };
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
@@ -170,6 +171,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     const outbox = new Batcher((message, transfer) => {
       try {
         handle.post(message, transfer);
+        toWorker?.release(); // a worker holding its thread for the next job must turn to its messages
       } catch {
         // The worker is already gone; its onExit fails the jobs.
       }

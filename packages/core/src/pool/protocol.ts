@@ -51,6 +51,8 @@ export interface WorkerStartData {
   claims: SharedArrayBuffer | null;
   /** This worker's two job rings (ring.ts); null for process workers, which share no memory. */
   rings: { toWorker: SharedArrayBuffer; toMain: SharedArrayBuffer } | null;
+  /** pool.idleHold: ms this worker may block waiting for its next job (see Ring.listen). */
+  idleHold: number;
 }
 
 // ---- claims: taking back a job that waits at a busy worker -----------------------------------------

@@ -10,7 +10,12 @@
 // any job or head that does not fit a record. A reader drains its ring before it handles a posted
 // message, so a record written before a message was posted is always read first.
 //
-// Layout of one ring: control words [write offset, read offset, reader sleeps], then `capacity` bytes of
+// A worker's reader with nothing running may instead hold: block its thread in Atomics.wait for a
+// bounded time (pool.idleHold). Waking a blocked thread is a plain futex wake, cheaper for the writer
+// than waking a waitAsync waiter (which must post a task to the other thread's event loop), and the woken
+// reader runs the job at once, without a turn of its event loop.
+//
+// Layout of one ring: control words [write offset, read offset, reader sleeps (AWAKE, ASLEEP, HOLDING)], then `capacity` bytes of
 // records, each [byte length, kind, …words, text bytes, body bytes], 4-byte aligned, never split: a
 // record that does not fit before the end goes to offset 0 behind a WRAP marker.
 //   job:  [len, JOB, id, claimCell (-1: none), claimToken, port, textBytes]   text: method\0url\0hostname(\0name\0value)*
@@ -31,6 +36,11 @@ export const RING_BODY_MAX_BYTES = 16 * 1024;
 const WRITE = 0;
 const READ = 1;
 const SLEEPS = 2;
+/** Values of the SLEEPS word: reading or about to; waiting in Atomics.waitAsync (its event loop runs);
+ * blocked in Atomics.wait (its event loop waits, see listen). */
+const AWAKE = 0;
+const ASLEEP = 1;
+const HOLDING = 2;
 const CONTROL_WORDS = 4;
 const WRAP = -1;
 const KIND_JOB = 1;
@@ -133,8 +143,18 @@ export class Ring {
   wake(): void {
     this.#wakeScheduled = false;
     this.#wakeDue = false;
-    if (Atomics.load(this.#control, SLEEPS) === 1) {
-      Atomics.store(this.#control, SLEEPS, 0);
+    if (Atomics.load(this.#control, SLEEPS) !== AWAKE) {
+      Atomics.store(this.#control, SLEEPS, AWAKE);
+      Atomics.notify(this.#control, SLEEPS);
+    }
+  }
+
+  /** Wakes the reader if it holds its thread blocked (see listen): the writer has just posted it a
+   * message, which its event loop must run. A reader asleep on its event loop is woken by the message
+   * itself, and is left alone. */
+  release(): void {
+    if (Atomics.load(this.#control, SLEEPS) === HOLDING) {
+      Atomics.store(this.#control, SLEEPS, AWAKE);
       Atomics.notify(this.#control, SLEEPS);
     }
   }
@@ -362,20 +382,49 @@ export class Ring {
   }
 
   /** Calls `onData` each time records arrive, until close(): drains, then sleeps until the writer
-   * writes (Atomics.waitAsync: a pending wait keeps no event loop alive). */
-  listen(onData: () => void): void {
+   * writes (Atomics.waitAsync: a pending wait keeps no event loop alive).
+   *
+   * `holdMs` > 0 (a worker's ring only: never on a thread that serves sockets): when `mayHold()` says
+   * nothing needs the event loop (no job is running), the reader first waits blocked in Atomics.wait,
+   * and goes on reading in the same stretch when records come. The stretch, from the turn of the event
+   * loop that started it, lasts at most `holdMs` in all; then, or when woken with nothing to read (the
+   * writer's `release()`: a message is waiting), the reader sleeps on its event loop as usual, and does
+   * not hold again before a zero timer has run: the timers that came due meanwhile run first (on Bun a
+   * wake-up can otherwise come round again before them, and timers starved for seconds). */
+  listen(onData: () => void, holdMs = 0, mayHold: () => boolean = () => false): void {
+    const pending = () => Atomics.load(this.#control, READ) !== Atomics.load(this.#control, WRITE);
+    /** Announces `state` and reports whether the reader may sleep in it: false when records were
+     * written between the drain and the announcement (go round again instead). */
+    const announce = (state: number): boolean => {
+      Atomics.store(this.#control, SLEEPS, state);
+      if (!pending()) return true;
+      Atomics.store(this.#control, SLEEPS, AWAKE);
+      return false;
+    };
+    let timersRan = true;
+    const allowHold = () => (timersRan = true);
     const loop = (): void => {
+      const holdUntil = holdMs > 0 && timersRan ? performance.now() + holdMs : 0;
       for (;;) {
         if (this.#closed) return;
         onData();
-        Atomics.store(this.#control, SLEEPS, 1);
-        // Written between the drain and the flag: go round again instead of sleeping.
-        if (Atomics.load(this.#control, READ) !== Atomics.load(this.#control, WRITE)) {
-          Atomics.store(this.#control, SLEEPS, 0);
-          continue;
+        const left = holdUntil - (holdMs > 0 ? performance.now() : 0);
+        if (left > 0 && timersRan && mayHold()) {
+          if (!announce(HOLDING)) continue;
+          Atomics.wait(this.#control, SLEEPS, HOLDING, left);
+          if (pending()) {
+            Atomics.store(this.#control, SLEEPS, AWAKE);
+            continue;
+          }
+          // Released for a message, or the hold ran out: sleep on the event loop.
         }
+        if (holdUntil > 0 && timersRan) {
+          timersRan = false;
+          setTimeout(allowHold, 0);
+        }
+        if (!announce(ASLEEP)) continue;
         const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } })
-          .waitAsync(this.#control, SLEEPS, 1);
+          .waitAsync(this.#control, SLEEPS, ASLEEP);
         if (!wait.async) continue; // the writer cleared the flag already
         void (wait.value as Promise<unknown>).then(loop);
         return;
@@ -387,7 +436,7 @@ export class Ring {
   /** Stops listen() (its pending wait is woken so that nothing stays registered). */
   close(): void {
     this.#closed = true;
-    Atomics.store(this.#control, SLEEPS, 0);
+    Atomics.store(this.#control, SLEEPS, AWAKE);
     Atomics.notify(this.#control, SLEEPS);
   }
 }

@@ -313,5 +313,12 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     }
   }
   post({ v, t: "ready", workerId: data.workerId });
-  jobRing?.listen(readJobs);
+  // A worker with nothing running may hold its thread for the next job (pool.idleHold, Ring.listen); what
+  // its finished jobs posted goes first, not after the hold.
+  const readyToHold = (): boolean => {
+    if (jobs.size > 0 || waiting.length > 0 || shuttingDown) return false;
+    outbox.flush();
+    return true;
+  };
+  jobRing?.listen(readJobs, data.idleHold, readyToHold);
 }
