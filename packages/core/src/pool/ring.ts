@@ -15,8 +15,8 @@
 // than waking a waitAsync waiter (which must post a task to the other thread's event loop), and the woken
 // reader runs the job at once, without a turn of its event loop.
 //
-// Layout of one ring: control words [write offset, read offset, reader sleeps (AWAKE, ASLEEP, HOLDING)], then `capacity` bytes of
-// records, each [byte length, kind, …words, text bytes, body bytes], 4-byte aligned, never split: a
+// Layout of one ring: control words [write offset, read offset, reader sleeps (AWAKE, ASLEEP, HOLDING)],
+// then `capacity` bytes of records, each [byte length, kind, …words, text bytes, body bytes], 4-byte aligned, never split: a
 // record that does not fit before the end goes to offset 0 behind a WRAP marker.
 //   job:  [len, JOB, id, claimCell (-1: none), claimToken, port, textBytes]   text: method\0url\0hostname(\0name\0value)*
 //   head: [len, HEAD, id, status, bodyBytes (-1: no body), textBytes]         text: statusText(\0name\0value)*, then the body
@@ -404,12 +404,13 @@ export class Ring {
     let timersRan = true;
     const allowHold = () => (timersRan = true);
     const loop = (): void => {
-      const holdUntil = holdMs > 0 && timersRan ? performance.now() + holdMs : 0;
+      // When this stretch's hold ends (0: no hold in it).
+      let holdUntil = holdMs > 0 && timersRan ? performance.now() + holdMs : 0;
       for (;;) {
         if (this.#closed) return;
         onData();
-        const left = holdUntil - (holdMs > 0 ? performance.now() : 0);
-        if (left > 0 && timersRan && mayHold()) {
+        const left = holdUntil > 0 ? holdUntil - performance.now() : 0;
+        if (left > 0 && mayHold()) {
           if (!announce(HOLDING)) continue;
           Atomics.wait(this.#control, SLEEPS, HOLDING, left);
           if (pending()) {
@@ -418,7 +419,8 @@ export class Ring {
           }
           // Released for a message, or the hold ran out: sleep on the event loop.
         }
-        if (holdUntil > 0 && timersRan) {
+        if (holdUntil > 0) {
+          holdUntil = 0;
           timersRan = false;
           setTimeout(allowHold, 0);
         }
