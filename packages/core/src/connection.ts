@@ -143,6 +143,8 @@ const NO_VALUE = "-";
 const BODY_DISCARDED = "weft: the request body was discarded after the response";
 const CLIENT_GONE = "weft: the connection closed before the request body was complete";
 const statusOf = (kind: HttpErrorKind): number => new HttpError(kind).status;
+/** afterWritten's answer when a response ends the connection. */
+const STOP = Symbol("stop");
 
 /**
  * The handler's `info`, one per request (an idle connection holds none). `remoteAddr` is read from the
@@ -695,45 +697,96 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   // =================================================================================================
   // Writing (write → keep-alive or close)
 
-  /** The response loop: write exchanges in order, waiting for each to be ready. */
-  private async respond(): Promise<void> {
+  /**
+   * The response loop: write exchanges in order, waiting for each to be ready. It runs synchronously for
+   * as long as every response is written synchronously (a buffered body, a socket taking bytes), so a
+   * keep-alive request costs no promise; the first wait (a streamed body, a blocked socket) hands the
+   * rest of the loop to `respondAfter`.
+   */
+  private respond(): void {
     this.responding = true;
+    let wait: Promise<void> | null = null;
     try {
-      while (this.queue.length > 0 && !this.closed) {
-        const exchange = this.queue[0]!;
-        if (exchange.continueAsked && !exchange.continueSent) this.sendContinue(exchange);
-        // Not answered yet: the loop ends here (what is ready goes out below), and the answer starts it
-        // again (becameReady). Waiting here instead would cost every asynchronous answer a suspended
-        // async frame, a promise and a turn of microtasks.
-        if (!exchange.ready) break;
-        exchange.responseStarted = true;
-        const written = this.writeExchange(exchange);
-        // A buffered response is written synchronously: no await, so a pipelined batch stays one pass.
-        const keepAlive = typeof written === "boolean" ? written : await written;
-        this.dequeue();
-        this.log(exchange);
-        if (!keepAlive || !this.afterResponse(exchange)) {
-          // This response ends the connection: requests behind it are dropped unanswered (their
-          // clients see the close and may retry, RFC 9112 §9.3.1).
-          for (const dropped of this.queue) cancelCollected(dropped);
-          this.queue = NO_EXCHANGES;
-          this.stopReading();
-          break;
-        }
-        if (this.queue.length < this.config.connection.maxPipelinedRequests) this.unpause(Pause.Pipeline);
-        while (this.writeBlocked && !this.closed) {
-          this.flush();
-          await this.nextEvent();
-        }
-      }
-      this.flush();
+      wait = this.respondUntilWait();
     } catch (error) {
-      // A bug in weft, not in the handler: never leave the socket hanging.
-      this.config.onHandlerError(error);
-      this.transport.destroy();
-    } finally {
-      this.responding = false;
+      this.respondFailed(error);
     }
+    if (wait === null) this.respondEnded();
+    else void this.respondAfter(wait);
+  }
+
+  /** The loop after its first wait: wait, write on, until nothing is left to wait for. */
+  private async respondAfter(wait: Promise<void>): Promise<void> {
+    try {
+      for (let next: Promise<void> | null = wait; next !== null; next = this.respondUntilWait()) await next;
+    } catch (error) {
+      this.respondFailed(error);
+    }
+    this.respondEnded();
+  }
+
+  /** Write what is ready, in queue order, without waiting. Returns what must settle before the loop
+   * can go on (a streamed response being written, or the socket draining), or null: the loop is over. */
+  private respondUntilWait(): Promise<void> | null {
+    while (this.queue.length > 0 && !this.closed) {
+      const exchange = this.queue[0]!;
+      if (exchange.continueAsked && !exchange.continueSent) this.sendContinue(exchange);
+      // Not answered yet: the loop ends here (what is ready goes out below), and the answer starts it
+      // again (becameReady). Waiting here instead would cost every asynchronous answer a suspended
+      // async frame, a promise and a turn of microtasks.
+      if (!exchange.ready) break;
+      exchange.responseStarted = true;
+      const written = this.writeExchange(exchange);
+      // A buffered response is written synchronously, so a pipelined batch stays one pass.
+      if (typeof written !== "boolean") {
+        // After STOP the queue is empty: the next pass only flushes.
+        return written.then((keepAlive) => {
+          const wait = this.afterWritten(exchange, keepAlive);
+          return wait === STOP || wait === null ? undefined : wait;
+        });
+      }
+      const wait = this.afterWritten(exchange, written);
+      if (wait === STOP) break;
+      if (wait !== null) return wait;
+    }
+    this.flush();
+    return null;
+  }
+
+  /** `exchange` was written: dequeue and log it, then keep the connection or stop reading. Returns STOP
+   * when this response ends the connection, a promise when the socket must drain first, else null. */
+  private afterWritten(exchange: Exchange, keepAlive: boolean): Promise<void> | typeof STOP | null {
+    this.dequeue();
+    this.log(exchange);
+    if (!keepAlive || !this.afterResponse(exchange)) {
+      // This response ends the connection: requests behind it are dropped unanswered (their clients see
+      // the close and may retry, RFC 9112 §9.3.1).
+      for (const dropped of this.queue) cancelCollected(dropped);
+      this.queue = NO_EXCHANGES;
+      this.stopReading();
+      return STOP;
+    }
+    if (this.queue.length < this.config.connection.maxPipelinedRequests) this.unpause(Pause.Pipeline);
+    if (!this.writeBlocked || this.closed) return null;
+    return this.drained();
+  }
+
+  /** Flush and wait until the socket takes bytes again (or the connection closes). */
+  private async drained(): Promise<void> {
+    while (this.writeBlocked && !this.closed) {
+      this.flush();
+      await this.nextEvent();
+    }
+  }
+
+  /** A bug in weft, not in the handler: never leave the socket hanging. */
+  private respondFailed(error: unknown): void {
+    this.config.onHandlerError(error);
+    this.transport.destroy();
+  }
+
+  private respondEnded(): void {
+    this.responding = false;
     this.afterEvent();
   }
 
@@ -1017,7 +1070,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       const queue = this.queue;
       if (queue.length > 0) {
         if (queue[0]!.ready) {
-          void this.respond();
+          this.respond();
           return;
         }
       } else {

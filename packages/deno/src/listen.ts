@@ -35,7 +35,8 @@ class DenoTransport implements Transport {
   events: ConnectionEvents | null = null;
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
-  private writing = false;
+  /** The buffer conn.write is writing (null: none); `queue` holds what waits behind it. */
+  private current: Uint8Array | null = null;
   private needDrain = false;
   private endRequested = false;
   private writeClosed = false;
@@ -52,9 +53,9 @@ class DenoTransport implements Transport {
 
   write(data: Uint8Array): boolean {
     if (this.closed || this.endRequested) return false;
-    this.queue.push(data);
     this.queued += data.byteLength;
-    if (!this.writing) void this.pump();
+    if (this.current === null) this.send(data);
+    else this.queue.push(data);
     if (this.queued <= WRITE_HIGH_WATER_BYTES) return true;
     this.needDrain = true;
     return false;
@@ -72,36 +73,37 @@ class DenoTransport implements Transport {
   end(): void {
     if (this.endRequested) return;
     this.endRequested = true;
-    if (!this.writing) this.finishEnd();
+    if (this.current === null) this.finishEnd();
   }
 
   destroy(): void {
     this.close(undefined);
   }
 
-  /** conn.write may take only part of a buffer: loop until each is fully written. */
-  private async pump(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const data = this.queue[0]!;
-        let rest = data;
-        while (rest.byteLength > 0) rest = rest.subarray(await this.conn.write(rest));
-        this.queue.shift();
-        this.queued -= data.byteLength;
-        if (this.needDrain && this.queued <= WRITE_HIGH_WATER_BYTES) {
-          this.needDrain = false;
-          this.events?.onDrain();
-        }
-      }
-    } catch (error) {
-      this.close(error);
-      return;
-    } finally {
-      this.writing = false;
-    }
-    if (this.endRequested) this.finishEnd();
+  /** One conn.write at a time; `written` goes on with the rest. A callback rather than an async loop:
+   * a keep-alive response then costs one promise (conn.write's), not three. */
+  private send(data: Uint8Array): void {
+    this.current = data;
+    this.conn.write(data).then(this.written, this.failed);
   }
+
+  /** conn.write may take only part of a buffer: write the rest, then the next queued buffer. */
+  private readonly written = (n: number): void => {
+    const current = this.current!;
+    if (this.closed) return;
+    this.queued -= n;
+    if (n < current.byteLength) return this.send(current.subarray(n));
+    const next = this.queue.shift();
+    if (next !== undefined) this.send(next);
+    else this.current = null;
+    if (this.needDrain && this.queued <= WRITE_HIGH_WATER_BYTES) {
+      this.needDrain = false;
+      this.events?.onDrain();
+    }
+    if (this.current === null && this.endRequested) this.finishEnd();
+  };
+
+  private readonly failed = (error: unknown): void => this.close(error);
 
   /** Everything is written: FIN. The socket closes fully when the peer's FIN is (or was) read. */
   private finishEnd(): void {
