@@ -8,8 +8,9 @@ import { PORT_LINE_PREFIX } from "./servers/content.ts";
 export type RuntimeName = "node" | "deno" | "bun";
 export const RUNTIMES: readonly RuntimeName[] = ["node", "deno", "bun"];
 
-/** weft inline, weft on a pool of N worker threads (or, "proc", child processes), or the runtime's own server. */
-export const SERVER_KINDS = ["weft-inline", "weft-pool2", "weft-pool4", "weft-proc2", "native"] as const;
+/** weft inline, weft on a pool of N worker threads (or, "proc", child processes), the runtime's own server,
+ * or the floor (servers/floor.ts: fixed bytes on the raw socket API, the least any server can do). */
+export const SERVER_KINDS = ["weft-inline", "weft-pool2", "weft-pool4", "weft-proc2", "native", "floor"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface ServerSpec {
@@ -18,10 +19,11 @@ export interface ServerSpec {
 }
 
 const NATIVE_NAMES: Record<RuntimeName, string> = { node: "node:http", deno: "Deno.serve", bun: "Bun.serve" };
-const POOL_WORKERS: Record<ServerKind, number> = { "weft-inline": 0, "weft-pool2": 2, "weft-pool4": 4, "weft-proc2": 2, native: 0 };
+const POOL_WORKERS: Record<ServerKind, number> = { "weft-inline": 0, "weft-pool2": 2, "weft-pool4": 4, "weft-proc2": 2, native: 0, floor: 0 };
 
 export const serverLabel = (spec: ServerSpec): string =>
   spec.kind === "native" ? NATIVE_NAMES[spec.runtime] : `${spec.kind}@${spec.runtime}`;
+const isWeft = (kind: ServerKind): boolean => kind !== "native" && kind !== "floor";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SERVERS_DIR = fileURLToPath(new URL("./servers/", import.meta.url));
@@ -86,8 +88,8 @@ export interface RunningServer {
 }
 
 export async function startServer(spec: ServerSpec, env: NodeJS.ProcessEnv, profileDir?: string): Promise<RunningServer> {
-  const entry = spec.kind === "native" ? NATIVE_ENTRY[spec.runtime] : "weft.ts";
-  const args = spec.kind === "native" ? [] : [`--workers=${POOL_WORKERS[spec.kind]}`, ...(spec.kind === "weft-proc2" ? ["--processes"] : [])];
+  const entry = spec.kind === "native" ? NATIVE_ENTRY[spec.runtime] : spec.kind === "floor" ? "floor.ts" : "weft.ts";
+  const args = !isWeft(spec.kind) ? [] : [`--workers=${POOL_WORKERS[spec.kind]}`, ...(spec.kind === "weft-proc2" ? ["--processes"] : [])];
   const child = spawnWithUlimit(commandFor(spec.runtime, SERVERS_DIR + entry, args, profileDir), env);
   const label = serverLabel(spec);
   let stderr = "";

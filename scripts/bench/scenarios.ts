@@ -44,6 +44,10 @@ export const BLOCKED_CONNECTIONS = 10;
 
 export const SCENARIOS: readonly Scenario[] = [
   { kind: "throughput", id: "get", title: "keep-alive GET /", weft: "weft-inline", baseline: "native", path: "/" },
+  // The floor (servers/floor.ts), reported only: how far any server on the raw socket API could get
+  // against the native one, and what weft costs above it.
+  { kind: "throughput", id: "get-floor", title: "keep-alive GET /, the floor vs the native server", weft: "floor", baseline: "native", path: "/" },
+  { kind: "throughput", id: "get-vs-floor", title: "keep-alive GET /, weft inline vs the floor", weft: "weft-inline", baseline: "floor", path: "/" },
   { kind: "throughput", id: "pipeline", title: "GET / pipelined 16 deep", weft: "weft-inline", baseline: "native", path: "/", pipeline: 16 },
   { kind: "throughput", id: "static", title: "GET 64 KiB static file", weft: "weft-inline", baseline: "native", path: "/static.bin" },
   { kind: "throughput", id: "echo", title: "POST 4 KiB echo", weft: "weft-inline", baseline: "native", path: "/echo", method: "POST", body: ECHO_BYTES },
