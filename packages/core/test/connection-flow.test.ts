@@ -160,6 +160,31 @@ test("streaming response: chunked as produced; write backpressure stops pulling 
   assert.equal(h.transport.readingPaused, false);
 });
 
+test("buffered responses behind a blocked write: the later answer waits for drain, then goes out in order", async () => {
+  const late = deferred();
+  const h = harness(async (request) => {
+    if (request.url.endsWith("/b")) await late.promise;
+    return new Response(request.url.endsWith("/b") ? "second" : "first");
+  });
+  h.transport.acceptWrites = false; // the socket buffer fills with the first response
+  h.connection.onData(enc(GET("/a") + GET("/b") + GET("/c")));
+  await settle();
+  assert.match(h.transport.text, /\r\n\r\nfirst$/, "the first answer was written");
+  assert.equal(h.transport.readingPaused, true, "a blocked socket pauses reading");
+  late.resolve();
+  await settle();
+  // /b goes out as soon as it is ready; /c waits for the drain (a blocked socket takes no more).
+  assert.match(h.transport.text, /\r\n\r\nsecond$/);
+  assert.deepEqual(statuses(h.transport.text), [200, 200], "nothing past /b before the drain");
+  h.transport.acceptWrites = true;
+  h.connection.onDrain();
+  await settle();
+  assert.match(h.transport.text, /\r\n\r\nfirst[\s\S]*\r\n\r\nsecond[\s\S]*\r\n\r\nfirst$/, "all three, in order");
+  assert.equal(h.transport.readingPaused, false, "reading resumed after the drain");
+  assert.equal(h.transport.ended, false);
+  assert.deepEqual(statuses(h.transport.text), [200, 200, 200]);
+});
+
 test("streaming response fails mid-way: no last chunk (the client sees truncation), then close", async () => {
   const h = harness(() => {
     let step = 0;
