@@ -54,6 +54,14 @@ test("openRange streams exactly bytes [start, end], small and large ranges", asy
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 70_000, 140_000)), DATA.slice(70_000, 140_001));
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 5, 5)), DATA.slice(5, 6));
   assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 1, 599_998)), DATA.slice(1, 599_999));
+  // One read chunk (64 KiB) exactly, and one byte more: on Bun, the whole-range read and open+read.
+  assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 3, 3 + 65_535)), DATA.slice(3, 3 + 65_536));
+  assert.deepEqual(await readAll(fs.openRange(join(dir, "data.bin"), 3, 3 + 65_536)), DATA.slice(3, 3 + 65_537));
+});
+
+test("openRange past the end of the file fails (the file shrank after its stat)", async () => {
+  await assert.rejects(readAll(fs.openRange(join(dir, "data.bin"), DATA.length - 10, DATA.length + 100)));
+  await assert.rejects(readAll(fs.openRange(join(dir, "data.bin"), DATA.length - 10, DATA.length + 100_000)));
 });
 
 test("openRange on a missing file fails when read, not when created", async () => {
