@@ -1,6 +1,6 @@
 // The FileSystem port on Deno: Deno.stat / Deno.lstat / Deno.realPath / Deno.readDir / Deno.open.
 // https://docs.deno.com/api/deno/file-system
-// openRange opens and seeks on the first pull, then reads `readChunkBytes` per pull into a fresh buffer
+// openRange opens (and seeks, for a range not at the start) on the first pull, then reads `readChunkBytes` per pull into a fresh buffer
 // (the consumer keeps each chunk); nothing is read until asked for.
 import { DEFAULT_STATIC_FILE_OPTIONS, type FileStat, type FileSystem } from "@weft/core";
 
@@ -67,7 +67,8 @@ export const fs: FileSystem = {
           try {
             if (!file) {
               file = await Deno.open(path, { read: true });
-              await file.seek(start, Deno.SeekMode.Start);
+              // A whole file (the usual response) starts where a new descriptor already is: no seek op.
+              if (start > 0) await file.seek(start, Deno.SeekMode.Start);
             }
             const want = Math.min(READ_CHUNK_BYTES, end - position + 1);
             const buffer = new Uint8Array(want);
