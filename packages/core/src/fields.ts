@@ -24,11 +24,16 @@ const NAME = 0;
 const LOWER_NAME = 1;
 const VALUE = 2;
 
+/** The lines of every Fields until its first append (never changed: append copies shared lines). */
+const NO_LINES: string[] = [];
+
 /** Ordered field lines as received. Names keep their original case; values are OWS-trimmed. Lookup
  * lowercases the asked name once and compares with names lowercased once at parse time. */
 export class Fields {
   /** STRIDE strings per field line, in order (one array per head rather than one per part). */
-  private readonly lines: string[] = [];
+  private lines: string[] = NO_LINES;
+  /** `lines` is shared (with a clone, or the empty NO_LINES): copied before this Fields changes it. */
+  private shared = true;
 
   /** Fields from [name, value] pairs (tests, trailers built by hand). Names and values are taken as
    * given: only the parser validates. */
@@ -97,17 +102,22 @@ export class Fields {
     return headers;
   }
 
-  /** A copy with the same field lines (the parser gives each head of a repeated head its own). */
+  /** A copy with the same field lines (the parser gives each head of a repeated head its own). Both
+   * share the lines until either is changed, so a copy that is only read costs one small object. */
   clone(): Fields {
     const copy = new Fields();
-    const from = this.lines;
-    const to = copy.lines;
-    for (let i = 0; i < from.length; i++) to.push(from[i]!);
+    copy.lines = this.lines;
+    copy.shared = true;
+    this.shared = true;
     return copy;
   }
 
   /** Add a field line. `lowerName` may be passed when the caller already has it. */
   append(name: string, value: string, lowerName: string = name.toLowerCase()): void {
+    if (this.shared) {
+      this.lines = this.lines.slice();
+      this.shared = false;
+    }
     this.lines.push(name, lowerName, value);
   }
 }

@@ -76,6 +76,27 @@ function parseOne(line: string): { error: string | null; fields: [string, string
   return { error, fields: [...f] };
 }
 
+test("clone() gives an independent copy: appending to either leaves the other as it was", () => {
+  // The source changed first, then the copy; and the other way round.
+  for (const sourceFirst of [true, false]) {
+    const source = new Fields([["Host", "a"], ["Accept", "*/*"]]);
+    const copy = source.clone();
+    assert.deepEqual([...copy], [...source]);
+    if (sourceFirst) source.append("X-Source", "2");
+    copy.append("X-Copy", "1");
+    if (!sourceFirst) source.append("X-Source", "2");
+    assert.deepEqual([...source], [["Host", "a"], ["Accept", "*/*"], ["X-Source", "2"]]);
+    assert.deepEqual([...copy], [["Host", "a"], ["Accept", "*/*"], ["X-Copy", "1"]]);
+  }
+  const original = new Fields([["Host", "a"], ["Accept", "*/*"], ["X-Original", "2"]]);
+  const second = original.clone();
+  const third = original.clone();
+  second.append("X-Second", "3");
+  assert.equal(third.length, 3, "a clone of a clone's source is unaffected");
+  assert.equal(original.get("x-second"), null);
+  assert.equal(second.get("X-SECOND"), "3");
+});
+
 test("parseFieldLine trims OWS, keeps inner whitespace and decodes bytes as latin1", () => {
   assert.deepEqual(parseOne("Name: \t a b \t"), { error: null, fields: [["Name", "a b"]] });
   assert.deepEqual(parseOne("N:"), { error: null, fields: [["N", ""]] });
