@@ -143,20 +143,20 @@ export class Ring {
   wake(): void {
     this.#wakeScheduled = false;
     this.#wakeDue = false;
-    if (Atomics.load(this.#control, SLEEPS) !== AWAKE) {
-      Atomics.store(this.#control, SLEEPS, AWAKE);
-      Atomics.notify(this.#control, SLEEPS);
-    }
+    if (Atomics.load(this.#control, SLEEPS) !== AWAKE) this.#rouse();
   }
 
   /** Wakes the reader if it holds its thread blocked (see listen): the writer has just posted it a
    * message, which its event loop must run. A reader asleep on its event loop is woken by the message
    * itself, and is left alone. */
   release(): void {
-    if (Atomics.load(this.#control, SLEEPS) === HOLDING) {
-      Atomics.store(this.#control, SLEEPS, AWAKE);
-      Atomics.notify(this.#control, SLEEPS);
-    }
+    if (Atomics.load(this.#control, SLEEPS) === HOLDING) this.#rouse();
+  }
+
+  /** Marks the reader awake and wakes its wait, whichever kind it is. */
+  #rouse(): void {
+    Atomics.store(this.#control, SLEEPS, AWAKE);
+    Atomics.notify(this.#control, SLEEPS);
   }
 
   /** Runs `write`; records it publishes wake the reader once, when it returns. */
@@ -438,7 +438,6 @@ export class Ring {
   /** Stops listen() (its pending wait is woken so that nothing stays registered). */
   close(): void {
     this.#closed = true;
-    Atomics.store(this.#control, SLEEPS, AWAKE);
-    Atomics.notify(this.#control, SLEEPS);
+    this.#rouse();
   }
 }
