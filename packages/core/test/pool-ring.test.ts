@@ -145,7 +145,7 @@ test("a ring never fills up to where it would look empty (records that exactly f
   assert.deepEqual(ids(wrapping), Array.from({ length: 14 }, (_, i) => 1 + i));
 });
 
-test("batch() wakes a sleeping reader once for all its records; writeJob(…, true) wakes it at once", async () => {
+test("batch() wakes a sleeping reader once for all its records", async () => {
   const writer = new Ring();
   const reader = new Ring(writer.buffer);
   const seen: number[] = [];
@@ -167,9 +167,47 @@ test("batch() wakes a sleeping reader once for all its records; writeJob(…, tr
   await until(3);
   assert.deepEqual(seen, [1, 2, 3], "a batch's records all reach the reader (its end wakes it)");
   assert.equal(wakes, before + 1, "one wake-up for the whole batch");
-  writer.writeJob(job(4), true);
-  await until(4);
-  assert.deepEqual(seen, [1, 2, 3, 4], "an urgent job wakes the reader");
+  reader.close();
+});
+
+test("a lingering reader stays awake for the rest of a turn that brought records, then sleeps", async () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  // The reader's state word (ring.ts layout: control word 2; 0 awake, 1 asleep on its event loop).
+  const sleeps = () => Atomics.load(new Int32Array(writer.buffer, 0, 4), 2);
+  const seen: number[] = [];
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const until = async (n: number) => {
+    const deadline = Date.now() + 2000;
+    while (seen.length < n && Date.now() < deadline) await turn();
+  };
+  writer.writeJob(job(1));
+  reader.listen(() => reader.drain((j) => seen.push(j.id), null), { linger: true });
+  assert.deepEqual(seen, [1]);
+  assert.equal(sleeps(), 0, "after a drain that found a record, the reader is still awake: no wake-up is needed");
+  // Written while it lingers: read at the end of the turn without any wake (wake() sees it awake).
+  writer.writeJob(job(2));
+  writer.wake();
+  await until(2);
+  assert.deepEqual(seen, [1, 2]);
+  // A turn that brings nothing: it sleeps, and a write must wake it again.
+  await turn();
+  await turn();
+  assert.equal(sleeps(), 1, "after a drain that found nothing, the reader sleeps");
+  writer.writeJob(job(3));
+  await until(3);
+  assert.deepEqual(seen, [1, 2, 3], "a write wakes the sleeping reader");
+  reader.close();
+});
+
+test("without linger, a reader sleeps right after each drain", () => {
+  const writer = new Ring();
+  const reader = new Ring(writer.buffer);
+  writer.writeJob(job(1));
+  const seen: number[] = [];
+  reader.listen(() => reader.drain((j) => seen.push(j.id), null));
+  assert.deepEqual(seen, [1]);
+  assert.equal(Atomics.load(new Int32Array(writer.buffer, 0, 4), 2), 1);
   reader.close();
 });
 

@@ -178,7 +178,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     });
     Object.assign(life, { handle, outbox, toWorker, fromWorker: toMain, ready: false, readyOnce: false, heardAt: Date.now(), pinged: false, jobs: new IdTable<Job>(), exited, markExited });
     slot.current = life;
-    toMain?.listen(() => readRing(slot, life));
+    toMain?.listen(() => readRing(slot, life), { linger: true });
   }
 
   /** Heads that came back through the ring: each one is a whole answer. */
@@ -215,11 +215,10 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   }
 
   /** Sends a message to `life`: a job without a body through its ring when it fits (ring.ts), anything
-   * else queued to cross with the turn's other messages as one batch (protocol.ts). */
+   * else queued to cross with the turn's other messages as one batch (protocol.ts). Either way the
+   * worker is woken once, at the end of the turn, for all of the turn's jobs. */
   function post(life: Incarnation, message: ToWorker, transfer?: ArrayBuffer[]): void {
-    // A job for a worker with nothing else to do wakes it at once (it sleeps, and a wake is due anyway);
-    // jobs for a busy worker wake it once at the end of the turn, together.
-    if (message.t === "job" && !message.body && life.toWorker?.writeJob(message, life.jobs.size === 1)) return;
+    if (message.t === "job" && !message.body && life.toWorker?.writeJob(message)) return;
     life.outbox.add(message, transfer);
   }
 

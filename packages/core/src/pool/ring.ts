@@ -71,6 +71,16 @@ export interface RingHead {
   body: Uint8Array | null;
 }
 
+/** How a reader waits between records (Ring.listen). */
+export interface ListenOptions {
+  /** Block the thread in Atomics.wait for up to this many ms for the next record (0: never). */
+  holdMs?: number;
+  /** Whether the reader may hold now (nothing else needs its event loop). */
+  mayHold?: () => boolean;
+  /** Stay awake until the end of a turn in which records came (see listen). */
+  linger?: boolean;
+}
+
 export class Ring {
   readonly buffer: SharedArrayBuffer;
   readonly #control: Int32Array;
@@ -126,13 +136,13 @@ export class Ring {
   }
 
   /** Makes the record at `at` visible. The reader is woken once per turn (or at an earlier wake(), or at
-   * the end of `batch`), not per record: waking a sleeping thread is a system call that costs the writer
-   * several µs, and the records of one turn are read together anyway. `wakeNow`: wake it at once. */
-  #publish(at: number, bytes: number, wakeNow = false): void {
+   * the end of `batch`), not per record and never in the middle of the turn: waking a sleeping thread is
+   * a system call that costs the writer several µs, and on two cores the woken thread often takes the
+   * writer's own CPU before the writer has written the turn's other records. */
+  #publish(at: number, bytes: number): void {
     this.#words[at / 4] = bytes;
     Atomics.store(this.#control, WRITE, at + align(bytes));
-    if (wakeNow) this.wake();
-    else if (this.#batching > 0) this.#wakeDue = true;
+    if (this.#batching > 0) this.#wakeDue = true;
     else if (!this.#wakeScheduled) {
       this.#wakeScheduled = true;
       afterTurn(this.#wakeTask);
@@ -208,9 +218,8 @@ export class Ring {
     return read === text.length ? written : -1;
   }
 
-  /** A job without a request body, or false (full, or a string the ring cannot carry): post it instead.
-   * `wakeNow`: wake the reader at once instead of at the end of the turn (see `#publish`). */
-  writeJob(job: JobMessage, wakeNow = false): boolean {
+  /** A job without a request body, or false (full, or a string the ring cannot carry): post it instead. */
+  writeJob(job: JobMessage): boolean {
     const fields = job.headers;
     const { hostname, port } = job.info.remoteAddr;
     // A peer address the transport no longer knows (the socket closed under the request) is not a string:
@@ -247,7 +256,7 @@ export class Ring {
     this.#words[w + 4] = claim ? claim.token : 0;
     this.#words[w + 5] = port;
     this.#words[w + 6] = textBytes;
-    this.#publish(at, JOB_WORDS * 4 + textBytes, wakeNow);
+    this.#publish(at, JOB_WORDS * 4 + textBytes);
     return true;
   }
 
@@ -390,8 +399,15 @@ export class Ring {
    * loop that started it, lasts at most `holdMs` in all; then, or when woken with nothing to read (the
    * writer's `release()`: a message is waiting), the reader sleeps on its event loop as usual, and does
    * not hold again before a zero timer has run: the timers that came due meanwhile run first (on Bun a
-   * wake-up can otherwise come round again before them, and timers starved for seconds). */
-  listen(onData: () => void, holdMs = 0, mayHold: () => boolean = () => false): void {
+   * wake-up can otherwise come round again before them, and timers starved for seconds).
+   *
+   * `linger` (main's rings: a thread that serves sockets is busy anyway while the pool is busy): after
+   * a drain that found records, the reader stays marked awake until the end of the turn and drains
+   * again then, so the writer does not wake it for what it writes meanwhile; it sleeps only after a
+   * drain that found nothing. Under load that halves the wake-ups main takes from its workers (each a
+   * task posted to main's event loop), at the cost of one immediate per busy turn. */
+  listen(onData: () => void, options: ListenOptions = {}): void {
+    const { holdMs = 0, mayHold = () => false, linger = false } = options;
     const pending = () => Atomics.load(this.#control, READ) !== Atomics.load(this.#control, WRITE);
     /** Announces `state` and reports whether the reader may sleep in it: false when records were
      * written between the drain and the announcement (go round again instead). */
@@ -408,7 +424,12 @@ export class Ring {
       let holdUntil = holdMs > 0 && timersRan ? performance.now() + holdMs : 0;
       for (;;) {
         if (this.#closed) return;
+        const readFrom = Atomics.load(this.#control, READ);
         onData();
+        if (linger && Atomics.load(this.#control, READ) !== readFrom) {
+          afterTurn(loop);
+          return;
+        }
         const left = holdUntil > 0 ? holdUntil - performance.now() : 0;
         if (left > 0 && mayHold()) {
           if (!announce(HOLDING)) continue;

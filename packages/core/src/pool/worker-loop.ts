@@ -320,5 +320,5 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     outbox.flush();
     return true;
   };
-  jobRing?.listen(readJobs, data.idleHold, readyToHold);
+  jobRing?.listen(readJobs, { holdMs: data.idleHold, mayHold: readyToHold });
 }
