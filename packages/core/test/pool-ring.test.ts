@@ -16,6 +16,9 @@ const job = (id: number, extra: [string, string][] = []): JobMessage => ({
   body: false,
 });
 
+/** The reader's state word (ring.ts layout: control word 2; 0 awake, 1 asleep on its event loop). */
+const readerState = (ring: Ring) => Atomics.load(new Int32Array(ring.buffer, 0, 4), 2);
+
 function drainAll(ring: Ring): { jobs: JobMessage[]; heads: RingHead[] } {
   const jobs: JobMessage[] = [];
   const heads: RingHead[] = [];
@@ -173,8 +176,6 @@ test("batch() wakes a sleeping reader once for all its records", async () => {
 test("a lingering reader stays awake for the rest of a turn that brought records, then sleeps", async () => {
   const writer = new Ring();
   const reader = new Ring(writer.buffer);
-  // The reader's state word (ring.ts layout: control word 2; 0 awake, 1 asleep on its event loop).
-  const sleeps = () => Atomics.load(new Int32Array(writer.buffer, 0, 4), 2);
   const seen: number[] = [];
   const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
   const until = async (n: number) => {
@@ -184,7 +185,7 @@ test("a lingering reader stays awake for the rest of a turn that brought records
   writer.writeJob(job(1));
   reader.listen(() => reader.drain((j) => seen.push(j.id), null), { linger: true });
   assert.deepEqual(seen, [1]);
-  assert.equal(sleeps(), 0, "after a drain that found a record, the reader is still awake: no wake-up is needed");
+  assert.equal(readerState(writer), 0, "after a drain that found a record, the reader is still awake: no wake-up is needed");
   // Written while it lingers: read at the end of the turn without any wake (wake() sees it awake).
   writer.writeJob(job(2));
   writer.wake();
@@ -193,7 +194,7 @@ test("a lingering reader stays awake for the rest of a turn that brought records
   // A turn that brings nothing: it sleeps, and a write must wake it again.
   await turn();
   await turn();
-  assert.equal(sleeps(), 1, "after a drain that found nothing, the reader sleeps");
+  assert.equal(readerState(writer), 1, "after a drain that found nothing, the reader sleeps");
   writer.writeJob(job(3));
   await until(3);
   assert.deepEqual(seen, [1, 2, 3], "a write wakes the sleeping reader");
@@ -207,7 +208,7 @@ test("without linger, a reader sleeps right after each drain", () => {
   const seen: number[] = [];
   reader.listen(() => reader.drain((j) => seen.push(j.id), null));
   assert.deepEqual(seen, [1]);
-  assert.equal(Atomics.load(new Int32Array(writer.buffer, 0, 4), 2), 1);
+  assert.equal(readerState(writer), 1);
   reader.close();
 });
 
