@@ -98,10 +98,10 @@ export interface PoolOptions {
    * goes from one job to the next without a round trip through the main thread (each round trip is two
    * thread wake-ups). A waiting job is taken back the moment any worker is free, so no job ever waits
    * while a worker is idle. Jobs go ahead only to a worker still moving: one whose last finished job is
-   * within 1 ms of the most recent of any worker (pool/schedule.ts, pickAhead). Default 8: jobs parsed
-   * in one turn then reach a busy worker in one message (pool/protocol.ts, "batches"); `GET /` through
-   * a pool of 2 went from 0.30 to about 0.5 of inline (BENCHMARKS.md). 0: a job is sent to a worker only
-   * when it can start at once. */
+   * within 1 ms of the most recent of any worker (pool/schedule.ts, pickAhead). Default 32: jobs parsed
+   * in one turn then reach a busy worker together, and each wake-up of a worker serves more of them
+   * (`GET /` through a pool of 2 with 50 connections: about 0.5 of inline at 8, 0.6 at 32; BENCHMARKS.md,
+   * "The pool's wake-ups"). 0: a job is sent to a worker only when it can start at once. */
   lookahead: number;
   /** A worker that has not finished a job for this long (ms) counts as stalled (a slow or blocked
    * handler): it is sent no jobs ahead, and those it holds are taken back for the other workers the
@@ -171,7 +171,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   taskTimeout: 30_000,
   concurrency: 1,
   drainTimeout: 10_000,
-  lookahead: 8,
+  lookahead: 32,
   lookaheadStall: 5,
   idleHold: 2,
   bodyWindow: 8,
