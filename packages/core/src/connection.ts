@@ -440,9 +440,10 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       let rest: Uint8Array | null = data;
       while (rest !== null) {
         const used = parser.feed(rest);
+        // The usual outcome: the whole chunk was consumed (no view of its empty rest is made).
+        if (used === rest.byteLength || parser.failed || (this.paused & Pause.Stop) !== 0) break;
         const remaining: Uint8Array = rest.subarray(used);
         rest = null;
-        if (remaining.byteLength === 0 || parser.failed || (this.paused & Pause.Stop) !== 0) break;
         if (this.paused !== 0) {
           this.leftover = borrowed ? copy(remaining) : remaining;
           break;

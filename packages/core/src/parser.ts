@@ -176,6 +176,16 @@ const DECODE_AHEAD = 8;
 /** Longest head whose bytes are kept for comparison with the next head (see repeatedHead). */
 const MAX_REPEATED_HEAD_BYTES = 1024;
 
+/** The methods of RFC 9110 §9 and PATCH (RFC 5789), as literals. */
+const STANDARD_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
+
+/** A standard method as its literal, so that comparing it with one (`method === "GET"`, in weft and in
+ * handlers) can be a pointer test instead of a string comparison. Any other method as it was sent. */
+function standardMethod(method: string): string {
+  for (let i = 0; i < STANDARD_METHODS.length; i++) if (method === STANDARD_METHODS[i]) return STANDARD_METHODS[i]!;
+  return method;
+}
+
 class RequestParser implements Parser {
   private readonly cb: ParserCallbacks;
   private readonly limits: Limits;
@@ -652,7 +662,7 @@ class RequestParser implements Parser {
     // What follows is a body: the text decoded ahead no longer matches the bytes one to one.
     if (meaning.bodyKind !== "none") this.aheadText = null;
     const head: RequestHead = {
-      method: text.slice(at, at + line.methodEnd),
+      method: standardMethod(text.slice(at, at + line.methodEnd)),
       target: text.slice(at + line.targetStart, at + line.targetEnd),
       targetForm: line.targetForm,
       versionMinor: line.versionMinor,

@@ -32,8 +32,11 @@ const UNSIGNED_SHORT_RANGE = 0x10000;
 const MIN_STATUS = 200;
 const MAX_STATUS = 599;
 const DEFAULT_STATUS = 200;
-/** Fetch standard "null body status": a Response with one of these may not have a body. */
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/** Fetch standard "null body status" (101, 103, 204, 205, 304): a Response with one may not have a
+ * body. Comparisons, not a Set: this is asked for every response. */
+export function isNullBodyStatus(status: number): boolean {
+  return status === 204 || status === 304 || status === 205 || status === 101 || status === 103;
+}
 const CONTENT_TYPE = "content-type";
 /** What the Response constructor sets for a string body without a Content-Type (Fetch standard). */
 const TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8";
@@ -111,7 +114,20 @@ function checkedValue(name: string, value: unknown): string {
 const CHECKED_NAMES = new Map<string, string>();
 const MAX_CHECKED_NAMES = 256;
 
+/** The last name checked and its lowercase form: a string cannot change, so the very same name (one
+ * pointer test: an app passes the same literal each time) needs neither the Map nor the test. */
+let lastName = "";
+let lastLowerName = "";
+
 function checkedName(name: string): string {
+  if (name === lastName) return lastLowerName;
+  const lower = checkedNameOnce(name);
+  lastName = name;
+  lastLowerName = lower;
+  return lower;
+}
+
+function checkedNameOnce(name: string): string {
   const known = CHECKED_NAMES.get(name);
   if (known !== undefined) return known;
   if (!TOKEN.test(name)) throw new TypeError(`Headers: invalid field name ${JSON.stringify(String(name).slice(0, 64))}`);
@@ -122,8 +138,8 @@ function checkedName(name: string): string {
 
 /** Field lines of a HeadersInit that is not a Headers: a record or a sequence of pairs. */
 function flatFields(init: Record<string, string> | Iterable<readonly [string, string]>): string[] {
-  const out: string[] = [];
   if (typeof (init as Iterable<unknown>)[Symbol.iterator] === "function") {
+    const out: string[] = [];
     for (const pair of init as Iterable<readonly [string, string]>) {
       if (pair.length !== 2) throw new TypeError("Headers: a field pair must have exactly two items");
       const name = checkedName(String(pair[0]));
@@ -131,11 +147,16 @@ function flatFields(init: Record<string, string> | Iterable<readonly [string, st
     }
     return out;
   }
-  for (const key of Object.keys(init)) {
-    const name = checkedName(key);
-    out.push(name, checkedValue(name, (init as Record<string, string>)[key]));
+  const keys = Object.keys(init);
+  // Sized up front: a response's record is usually one or two fields, and growing an empty array to
+  // take them costs more than the record's checks.
+  const sized: string[] = new Array(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    const name = checkedName(keys[i]!);
+    sized[2 * i] = name;
+    sized[2 * i + 1] = checkedValue(name, (init as Record<string, string>)[keys[i]!]);
   }
-  return out;
+  return sized;
 }
 
 function hasField(fields: readonly string[], name: string): boolean {
@@ -150,6 +171,8 @@ export function pairsOf(fields: readonly string[]): [string, string][] {
   return pairs;
 }
 
+/** The constructor's work (see there). */
+let construct: (response: WeftResponse, body: BodyInit | null | undefined, init: ResponseInit | undefined) => void;
 /** `forMethod`: a forwarded method is about to run (`clone()`, `formData()`, `blob()` read the fields). */
 let nativeOf: (response: WeftResponse, forMethod: boolean) => Response;
 let partsOf: (response: WeftResponse) => SimpleParts | null;
@@ -167,34 +190,9 @@ export class WeftResponse {
   #used = false;
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
-    if (!bodyIsSimple(body)) {
-      this.#native = new NativeResponse(body, init);
-      return;
-    }
-    const status = init?.status === undefined ? DEFAULT_STATUS : unsignedShort(init.status);
-    if (status < MIN_STATUS || status > MAX_STATUS) {
-      throw new RangeError(`Response: status ${String(init?.status).slice(0, 16)} is outside 200..599`);
-    }
-    const statusText = init?.statusText === undefined ? "" : String(init.statusText);
-    if (statusText !== "" && BAD_REASON_CHAR.test(statusText)) throw new TypeError("Response: invalid statusText");
-    const hasBody = body !== undefined && body !== null;
-    if (hasBody && NULL_BODY_STATUS.has(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
-    const headers = init?.headers;
-    if (headers instanceof NativeHeaders) this.#headers = new NativeHeaders(headers);
-    else this.#fields = headers === undefined || headers === null ? [] : flatFields(headers as Record<string, string>);
-    if (typeof body === "string") {
-      if (this.#headers !== null) {
-        if (!this.#headers.has(CONTENT_TYPE)) this.#headers.set(CONTENT_TYPE, TEXT_CONTENT_TYPE);
-      } else if (!hasField(this.#fields!, CONTENT_TYPE)) {
-        this.#fields!.push(CONTENT_TYPE, TEXT_CONTENT_TYPE);
-      }
-      this.#body = body;
-    } else if (hasBody) {
-      this.#body = copyBytes(body as ArrayBuffer | ArrayBufferView);
-    }
-    this.#status = status;
-    this.#statusText = statusText;
-    this.#simple = true;
+    // The work is done outside the constructor, so that the constructor stays small enough for the
+    // compiler to inline `new Response(…)` into a handler (no generic construct call per response).
+    construct(this, body, init);
   }
 
   get status(): number {
@@ -273,6 +271,36 @@ export class WeftResponse {
   }
 
   static {
+    construct = (response, body, init) => {
+      if (!bodyIsSimple(body)) {
+        response.#native = new NativeResponse(body, init);
+        return;
+      }
+      const status = init?.status === undefined ? DEFAULT_STATUS : unsignedShort(init.status);
+      if (status < MIN_STATUS || status > MAX_STATUS) {
+        throw new RangeError(`Response: status ${String(init?.status).slice(0, 16)} is outside 200..599`);
+      }
+      const statusText = init?.statusText === undefined ? "" : String(init.statusText);
+      if (statusText !== "" && BAD_REASON_CHAR.test(statusText)) throw new TypeError("Response: invalid statusText");
+      const hasBody = body !== undefined && body !== null;
+      if (hasBody && isNullBodyStatus(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
+      const headers = init?.headers;
+      if (headers instanceof NativeHeaders) response.#headers = new NativeHeaders(headers);
+      else response.#fields = headers === undefined || headers === null ? [] : flatFields(headers as Record<string, string>);
+      if (typeof body === "string") {
+        if (response.#headers !== null) {
+          if (!response.#headers.has(CONTENT_TYPE)) response.#headers.set(CONTENT_TYPE, TEXT_CONTENT_TYPE);
+        } else if (!hasField(response.#fields!, CONTENT_TYPE)) {
+          response.#fields!.push(CONTENT_TYPE, TEXT_CONTENT_TYPE);
+        }
+        response.#body = body;
+      } else if (hasBody) {
+        response.#body = copyBytes(body as ArrayBuffer | ArrayBufferView);
+      }
+      response.#status = status;
+      response.#statusText = statusText;
+      response.#simple = true;
+    };
     nativeOf = (response, forMethod) => {
       const native = response.#native;
       if (native !== null) {

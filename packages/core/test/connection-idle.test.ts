@@ -165,3 +165,29 @@ test("deadline group: entries stay listed through set(0) and expiry; clear remov
   clock.advance(10);
   assert.equal(entries[2].fired, 1);
 });
+
+test("deadline group: setting the same duration again moves an entry to the tail, with no new timer", () => {
+  const clock = new FakeClock();
+  const group = new DeadlineGroup(clock);
+  const [a, b] = [new Entry(group), new Entry(group)] as const;
+  a.set(100);
+  b.set(100);
+  clock.advance(50);
+  a.set(100); // a keep-alive connection's next request: due at 150 now, behind b (due at 100)
+  assert.equal(clock.pending, 1, "the list's one timer is kept, not cancelled and made again");
+  clock.advance(50);
+  assert.deepEqual([a.fired, b.fired], [0, 1], "b is due at 100; a is not");
+  clock.advance(49);
+  assert.equal(a.fired, 0);
+  clock.advance(1);
+  assert.deepEqual([a.fired, b.fired], [1, 1], "a fires at its new deadline");
+  // The only entry of its list, moved again: still due where it was last set for.
+  a.set(100);
+  clock.advance(60);
+  a.set(100);
+  assert.equal(clock.pending, 1);
+  clock.advance(99);
+  assert.equal(a.fired, 1);
+  clock.advance(1);
+  assert.equal(a.fired, 2);
+});

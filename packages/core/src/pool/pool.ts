@@ -36,13 +36,12 @@ import { IdTable } from "./id-table.ts";
 import { Ring, type RingHead } from "./ring.ts";
 import { type AheadView, pickAhead, pickWorker } from "./schedule.ts";
 import { requestFieldPairs } from "../request.ts";
-import { pairsOf, responseFromParts } from "../weft-response.ts";
+import { isNullBodyStatus, pairsOf, responseFromParts } from "../weft-response.ts";
 import { DeadlineGroup, SYSTEM_CLOCK } from "../deadline.ts";
 import {
   absoluteUrl,
   type Incarnation,
   Job,
-  NULL_BODY_STATUSES,
   plainResponse,
   RETRY_AFTER_SECONDS,
   type Slot,
@@ -200,7 +199,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     const job = life.jobs.get(head.id);
     if (!job) return;
     job.stopDeadline();
-    answerSimple(slot, life, job, head.status, head.statusText, head.fields, NULL_BODY_STATUSES.has(head.status) ? null : head.body);
+    answerSimple(slot, life, job, head.status, head.statusText, head.fields, isNullBodyStatus(head.status) ? null : head.body);
     settle(slot, life, job, true);
   }
 
@@ -420,7 +419,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
     switch (message.t) {
       case "head": {
         job.stopDeadline();
-        const nullBody = NULL_BODY_STATUSES.has(message.status);
+        const nullBody = isNullBodyStatus(message.status);
         if (message.bytes !== undefined) {
           // The whole body came with the head: the job is over on the worker already.
           const bytes = message.bytes;

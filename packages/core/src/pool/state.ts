@@ -10,8 +10,6 @@ import type { Ring } from "./ring.ts";
 
 /** Seconds a client refused by a full queue is told to wait (RFC 9110 §10.2.3 Retry-After). */
 export const RETRY_AFTER_SECONDS = 1;
-/** Statuses whose Response must have a null body (fetch spec "null body status"). */
-export const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** One request on its way through the pool. Its deadline (taskTimeout, from dispatch to the response
  * head) is an entry of the pool's DeadlineGroup, as a connection's timeouts are (deadline.ts): no
