@@ -165,15 +165,14 @@ export abstract class DeadlineEntry {
     }
     this.deadlineAt = group.clock.now() + ms;
     // Set later than every other entry of its duration: it belongs at the tail of that list.
-    if (list !== null && list.ms === ms) {
-      // The same duration again (a keep-alive connection between requests): to the tail of its list.
-      if (list.tail === this) return;
-      list.remove(this);
-      list.append(this);
-      return;
-    }
     if (list !== null) {
+      if (list.ms === ms && list.tail === this) return;
       list.remove(this);
+      if (list.ms === ms) {
+        // The same duration again (a keep-alive connection's next request): its list and timer stay.
+        list.append(this);
+        return;
+      }
       list.cancelIfEmpty();
     }
     group.list(ms).append(this);
