@@ -879,7 +879,13 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       return false;
     };
     for (const chunk of collected.chunks) if (!send(chunk)) return overrun();
-    this.flush();
+    // A short body of declared length (a small static file, still being read) goes out with its head
+    // when the socket can gather the two (Transport.writev): the head waits for the first chunk rather
+    // than take a send, and a wake-up of the client, of its own. Any other head goes now: a live
+    // stream's client must see the head before the body, and joining a large chunk behind a head would
+    // copy it.
+    const holdHead = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark && this.transport.writev !== undefined;
+    if (!holdHead) this.flush();
     let pending = collected.pending;
     this.activeReader = reader;
     try {
@@ -966,16 +972,16 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     work.outBytes += bytes.byteLength;
   }
 
-  /** One socket write for everything queued. */
+  /** One socket write for everything queued (gathered by the transport when it can, else joined). */
   private flush(): void {
     const work = this.work;
     const out = work === null ? null : work.out;
     if (out === null) return;
-    const data = out.length === 1 ? out[0]! : joined(out, work!.outBytes);
+    const total = work!.outBytes;
     work!.out = null;
     work!.outBytes = 0;
     if (this.closed) return;
-    if (!this.transport.write(data)) {
+    if (!(out.length === 1 ? this.transport.write(out[0]!) : writeMany(this.transport, out, total))) {
       this.writeBlocked = true;
       this.pause(Pause.Write);
       this.rearm(); // writeTimeout runs from now
@@ -1212,17 +1218,26 @@ function byteLength(chunk?: Uint8Array): number {
 
 function ignore(): void {}
 
-/** The pieces as one buffer: a view over them when they lie back to back in one buffer (responses
- * serialized in a row share the response writer's slab), else a copy. */
-function joined(pieces: Uint8Array[], total: number): Uint8Array {
+/** Below this, a batch is joined even where the transport gathers: copying a few KiB costs less than a
+ * gathered write of many small pieces (16 pipelined responses went ~5% slower on Node gathered). */
+const GATHER_MIN_BYTES = 16 * 1024;
+
+/** Several buffers as one write: a view over them when they lie back to back in one buffer (responses
+ * serialized in a row share the response writer's slab); else, from GATHER_MIN_BYTES, gathered by the
+ * transport when it can (Transport.writev); else joined into a copy. */
+function writeMany(transport: Transport, pieces: Uint8Array[], total: number): boolean {
   const first = pieces[0]!;
   let end = first.byteOffset + first.byteLength;
   for (let i = 1; i < pieces.length; i++) {
     const piece = pieces[i]!;
-    if (piece.buffer !== first.buffer || piece.byteOffset !== end) return concat(pieces, total) as Uint8Array;
+    if (piece.buffer !== first.buffer || piece.byteOffset !== end) {
+      return total >= GATHER_MIN_BYTES && transport.writev !== undefined
+        ? transport.writev(pieces)
+        : transport.write(concat(pieces, total) as Uint8Array);
+    }
     end += piece.byteLength;
   }
-  return new Uint8Array(first.buffer, first.byteOffset, total);
+  return transport.write(new Uint8Array(first.buffer, first.byteOffset, total));
 }
 
 /** A copy that owns its memory. Not `.slice()`: on a Node Buffer that returns a view of the same memory. */

@@ -12,6 +12,11 @@ export interface Transport {
    * adapter's write buffer is now above its high-water mark: core then stops writing and waits for
    * `ConnectionEvents.onDrain`. Writing after close is a no-op that returns false. */
   write(data: Uint8Array): boolean;
+  /** Optional: queue several buffers, in order, as one write: one system call and no copy where the
+   * socket API gathers (Node: cork, then writev), or one buffer joined by the adapter where copies are
+   * cheap (Bun). Handed over and answered as `write`. Without it core joins what it has into one buffer,
+   * and does not hold a head back for its body (see connection.ts, `writeStreamed`). */
+  writev?(chunks: Uint8Array[]): boolean;
   /** Stop delivering `onData` until `resumeReading`. Idempotent. */
   pauseReading(): void;
   /** Deliver `onData` again. Idempotent. */

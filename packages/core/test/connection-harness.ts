@@ -92,9 +92,11 @@ export function harness(
     connection?: Partial<ConnectionOptions>;
     workerOf?: ConnectionConfig["workerOf"];
     submit?: ConnectionConfig["submit"];
+    /** A FakeTransport subclass (e.g. one with writev). */
+    transport?: FakeTransport;
   } = {},
 ): Harness {
-  const transport = new FakeTransport();
+  const transport = overrides.transport ?? new FakeTransport();
   const clock = new FakeClock();
   const h = { transport, clock, logs: [], errors: [], closed: false } as unknown as Harness;
   const config: ConnectionConfig = {

@@ -17,6 +17,15 @@ class NodeTransport implements Transport {
     // false once the socket's buffer is above its writableHighWaterMark; 'drain' follows.
     return this.socket.write(data);
   }
+  /** Corked, the writes go to libuv together on uncork: one writev(2), no copy. */
+  writev(chunks: Uint8Array[]): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    this.socket.cork();
+    let below = true;
+    for (const chunk of chunks) below = this.socket.write(chunk);
+    this.socket.uncork();
+    return below;
+  }
   pauseReading(): void {
     this.socket.pause();
   }

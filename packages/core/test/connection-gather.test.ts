@@ -1,0 +1,92 @@
+// Transport.writev: a short body of declared length goes out with its head in one gathered write; any
+// other head goes out at once; a pipelined batch is still one write.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { enc, FakeTransport, harness, settle } from "./connection-harness.ts";
+
+const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+const decoder = new TextDecoder();
+
+/** Records each call: "write" or "writev:<pieces>", with the bytes of each. */
+class GatheringTransport extends FakeTransport {
+  readonly calls: { kind: string; text: string }[] = [];
+  override write(data: Uint8Array): boolean {
+    this.calls.push({ kind: "write", text: decoder.decode(data) });
+    return super.write(data);
+  }
+  writev(chunks: Uint8Array[]): boolean {
+    this.calls.push({ kind: `writev:${chunks.length}`, text: chunks.map((c) => decoder.decode(c)).join("") });
+    let below = true;
+    for (const chunk of chunks) below = super.write(chunk);
+    return below;
+  }
+}
+
+/** A body whose one chunk arrives when the test says (a file still being read). */
+function lateBody(text: string): { body: ReadableStream<Uint8Array>; arrive: () => void } {
+  let arrive!: () => void;
+  const ready = new Promise<void>((resolve) => (arrive = resolve));
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await ready;
+      controller.enqueue(enc(text));
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  return { body, arrive };
+}
+
+test("gathering transport: a short body of declared length goes out with its head in one call", async () => {
+  // 20,000 bytes: gathered (writev, no copy); 10 bytes: below GATHER_MIN_BYTES, joined into one write.
+  for (const [size, kind] of [[20_000, "writev:2"], [10, "write"]] as const) {
+    const text = "x".repeat(size - 1) + "!";
+    const late = lateBody(text);
+    const transport = new GatheringTransport();
+    const h = harness(() => new Response(late.body, { headers: { "content-length": String(size) } }), { transport });
+    h.connection.onData(enc(GET("/file")));
+    await settle();
+    assert.deepEqual(transport.calls, [], `the head waits for its body (${size} bytes)`);
+    late.arrive();
+    await settle();
+    assert.deepEqual(transport.calls.map((c) => c.kind), [kind], `${size} bytes`);
+    assert.ok(transport.calls[0]!.text.startsWith("HTTP/1.1 200 OK\r\n"));
+    assert.ok(transport.calls[0]!.text.endsWith(`content-length: ${size}\r\n\r\n${text}`.replace("content-length", "Content-Length")));
+  }
+});
+
+test("a transport without writev gets the head at once, then the body (no join of a late chunk)", async () => {
+  const late = lateBody("0123456789");
+  const h = harness(() => new Response(late.body, { headers: { "content-length": "10" } }));
+  h.connection.onData(enc(GET("/file")));
+  await settle();
+  assert.equal(h.transport.writes.length, 1, "the head went out before the body was there");
+  assert.match(h.transport.text, /\r\n\r\n$/);
+  late.arrive();
+  await settle();
+  assert.equal(h.transport.writes.length, 2);
+  assert.match(h.transport.text, /\r\n\r\n0123456789$/);
+});
+
+test("gathering transport: a declared body above highWaterMark, or a chunked one, sends its head at once", async () => {
+  for (const headers of [{ "content-length": "10" }, {}] as Record<string, string>[]) {
+    const late = lateBody("0123456789");
+    const transport = new GatheringTransport();
+    const h = harness(() => new Response(late.body, { headers }), { connection: { highWaterMark: 4 }, transport });
+    h.connection.onData(enc(GET("/file")));
+    await settle();
+    assert.equal(transport.calls.length, 1, `head alone first (${JSON.stringify(headers)})`);
+    assert.match(transport.calls[0]!.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/);
+    late.arrive();
+    await settle();
+    assert.match(transport.text, /0123456789(\r\n0\r\n\r\n)?$/);
+  }
+});
+
+test("gathering transport: a pipelined batch is still one write, in order", async () => {
+  const transport = new GatheringTransport();
+  const h = harness((request) => new Response(`body of ${new URL(request.url).pathname}`), { transport });
+  h.connection.onData(enc(GET("/a") + GET("/b") + GET("/c")));
+  await settle();
+  assert.equal(transport.calls.length, 1);
+  assert.match(transport.calls[0]!.text, /body of \/a[\s\S]*body of \/b[\s\S]*body of \/c$/);
+});
