@@ -1,7 +1,7 @@
 // Sockets on Bun: https://bun.com/docs/api/tcp (Bun.listen, socket handlers)
 // Translation only: socket handlers (open/data/drain/end/close) → ConnectionEvents, Transport → socket.
 
-import type { ConnectionEvents, Listen, Transport } from "@weft/core";
+import { concat, type ConnectionEvents, type Listen, type Transport } from "@weft/core";
 
 type BunSocket = Bun.Socket<BunTransport | undefined>;
 
@@ -48,16 +48,8 @@ class BunTransport implements Transport {
   /** Bun.listen's socket takes one buffer per write, so the chunks are joined. Copies are cheap here, and
    * the head of a small file then goes out with its body: 64 KiB static file, 5 interleaved rounds,
    * 14.3–17.2k → 16.1–19.0k req/s. (On V8 the same join was slower: Node gathers, Deno does without.) */
-  writev(chunks: Uint8Array[]): boolean {
-    let total = 0;
-    for (const chunk of chunks) total += chunk.byteLength;
-    const data = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return this.write(data);
+  writev(chunks: Uint8Array[], totalBytes: number): boolean {
+    return this.write(concat(chunks, totalBytes) ?? new Uint8Array(0));
   }
 
   pauseReading(): void {

@@ -1232,7 +1232,7 @@ function writeMany(transport: Transport, pieces: Uint8Array[], total: number): b
     const piece = pieces[i]!;
     if (piece.buffer !== first.buffer || piece.byteOffset !== end) {
       return total >= GATHER_MIN_BYTES && transport.writev !== undefined
-        ? transport.writev(pieces)
+        ? transport.writev(pieces, total)
         : transport.write(concat(pieces, total) as Uint8Array);
     }
     end += piece.byteLength;

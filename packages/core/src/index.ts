@@ -21,6 +21,8 @@ export * from "./response.ts";
 export * from "./date.ts";
 // Method + path routing over a segment tree (router.ts).
 export * from "./router.ts";
+// Joining byte chunks into one buffer (response-body.ts; adapters use it for Transport.writev).
+export { concat } from "./response-body.ts";
 // Static files: serveStatic over the FileSystem port (static/).
 export * from "./static/index.ts";
 // One connection's life (read → parse → dispatch → write → keep-alive or close) and the server over the

@@ -14,9 +14,10 @@ export interface Transport {
   write(data: Uint8Array): boolean;
   /** Optional: queue several buffers, in order, as one write: one system call and no copy where the
    * socket API gathers (Node: cork, then writev), or one buffer joined by the adapter where copies are
-   * cheap (Bun). Handed over and answered as `write`. Without it core joins what it has into one buffer,
-   * and does not hold a head back for its body (see connection.ts, `writeStreamed`). */
-  writev?(chunks: Uint8Array[]): boolean;
+   * cheap (Bun; `totalBytes` is the chunks' summed length, for core's `concat`). Handed over and answered
+   * as `write`. Without it core joins what it has into one buffer, and does not hold a head back for its
+   * body (see connection.ts, `writeStreamed`). */
+  writev?(chunks: Uint8Array[], totalBytes: number): boolean;
   /** Stop delivering `onData` until `resumeReading`. Idempotent. */
   pauseReading(): void;
   /** Deliver `onData` again. Idempotent. */
