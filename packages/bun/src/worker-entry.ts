@@ -2,6 +2,7 @@
 // then builds the WorkerSidePort (ports.ts) over the Web Worker scope and hands it to core's worker loop.
 import process from "node:process";
 import type { StartEnvelope, WorkerSidePort } from "@weft/core";
+import { threadNice } from "./nice.ts";
 
 declare const self: Worker;
 
@@ -31,5 +32,6 @@ async function boot(data: { loop: string }): Promise<void> {
     },
     // In a Bun worker, process.exit() ends this thread only (its code reaches the "close" event).
     exit: (code) => process.exit(code),
+    nice: threadNice,
   });
 }

@@ -41,4 +41,4 @@ export { PROTOCOL_VERSION } from "./pool/protocol.ts";
 export { forkedWorker } from "./pool/forked.ts";
 export type { ForkedChild, StartEnvelope } from "./pool/forked.ts";
 export { runAsChildProcess } from "./pool/process-side.ts";
-export type { ParentChannel } from "./pool/process-side.ts";
+export type { ChildProcessOptions, ParentChannel } from "./pool/process-side.ts";

@@ -118,6 +118,21 @@ export interface PoolOptions {
    * the next hold. Messages from main (jobs with a body, shutdown) wake it at once. Default 2 ms. 0:
    * always wait on the event loop (as Piscina's `atomics: "async"`). */
   idleHold: number;
+  /** How many nice steps below the thread that starts it (the main thread) a worker runs: it adds this
+   * to its own nice value when it starts (capped at 19), so the scheduler lets main run first. Main
+   * reads, parses and writes for every connection; on a machine with fewer cores than threads, a worker
+   * woken for a job otherwise takes main's core in the middle of a turn, and every connection waits for
+   * main (Piscina's `niceIncrement`, nginx's `worker_priority`). On Linux, where nice is per thread,
+   * thread workers get it; process workers get it on every platform; thread workers elsewhere run at
+   * main's priority (there it would lower the whole process). Deno needs
+   * `--allow-sys=getPriority,setPriority` for it, and without that permission workers keep main's
+   * priority. Default 5: `GET /` through a pool of 2 on 2 cores, interleaved with 0, went from 0.64 to
+   * 0.67 of inline on Deno, 0.49 to 0.56 on Bun and 0.56 to 0.62 on Node; a CPU-bound route moved by
+   * -2% to +9% (BENCHMARKS.md, "Workers below main"). On Linux the nice value
+   * only weighs threads within one scheduling group (a cgroup or a session's autogroup), so a server in
+   * its own service gives up CPU to its own main thread, not to other services. 0: workers run at
+   * main's priority. */
+  niceIncrement: number;
   /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
    * response body back): the sender stops after this many unread chunks until the reader returns
    * credit. Default 8. Must be >= 1. */
@@ -163,6 +178,9 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   maxDiscardBodyBytes: 64 * 1024,
 });
 
+/** Nice values run from -20 to 19: an increment above 19 could only ever mean "the lowest". */
+const MAX_NICE_INCREMENT = 19;
+
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   workers: 4,
   isolation: "thread",
@@ -174,6 +192,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   lookahead: 32,
   lookaheadStall: 5,
   idleHold: 2,
+  niceIncrement: 5,
   bodyWindow: 8,
 });
 
@@ -212,5 +231,8 @@ export const resolvePoolOptions = (given?: Partial<PoolOptions>): PoolOptions =>
   if (!Number.isInteger(pool.maxMemoryMb)) throw new RangeError("weft: pool.maxMemoryMb must be an integer >= 0");
   if (pool.concurrency < 1) throw new RangeError("weft: pool.concurrency must be >= 1");
   if (pool.bodyWindow < 1) throw new RangeError("weft: pool.bodyWindow must be >= 1");
+  if (!Number.isInteger(pool.niceIncrement) || pool.niceIncrement > MAX_NICE_INCREMENT) {
+    throw new RangeError(`weft: pool.niceIncrement must be an integer from 0 to ${MAX_NICE_INCREMENT}`);
+  }
   return pool;
 };

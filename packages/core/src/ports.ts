@@ -110,6 +110,16 @@ export interface WorkerSidePort {
   onMessage(listener: (message: unknown) => void): void;
   /** End this worker (used by the worker loop after "shutdown"); messages already posted still arrive. */
   exit(code: number): void;
+  /** This worker's own nice value (-20..19, higher runs later: pool.niceIncrement), where it can be
+   * changed for this worker alone; absent where changing it would change the main thread's too. */
+  readonly nice?: NiceValue;
+}
+
+/** The calling worker's scheduling priority as a Unix nice value (node:os getPriority(0) and
+ * setPriority(0, value): on Linux a thread's own; in a child process the process's). */
+export interface NiceValue {
+  get(): number;
+  set(value: number): void;
 }
 
 // ---------------------------------------------------------------------------------------------------

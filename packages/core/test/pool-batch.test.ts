@@ -90,7 +90,7 @@ test("a job with a body that arrives after a ring job overtook it still gets its
   const toMain = new Ring();
   const data: WorkerStartData = {
     v: PROTOCOL_VERSION, workerId: 1, loop: "", module: APP.href, window: 4, concurrency: 1, claims: null,
-    rings: { toWorker: toWorker.buffer, toMain: toMain.buffer }, idleHold: 0,
+    rings: { toWorker: toWorker.buffer, toMain: toMain.buffer }, idleHold: 0, niceIncrement: 0,
   };
   await runWorker({ data, post: (message) => posted.push(message), onMessage: (listener) => (deliver = listener), exit: () => {} });
   const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };

@@ -2,5 +2,6 @@
 // child side of a process worker, over this process's IPC channel to the parent.
 import process from "node:process";
 import { type ParentChannel, runAsChildProcess } from "@weft/core";
+import { ownNice } from "./nice.ts";
 
-runAsChildProcess(process as ParentChannel);
+runAsChildProcess(process as ParentChannel, { nice: ownNice });

@@ -4,6 +4,7 @@
 /// <reference types="node" />
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
+import { threadNice } from "./nice.ts";
 
 interface StartData {
   loop: string;
@@ -16,4 +17,5 @@ await runWorker({
   post: (message: unknown, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer),
   onMessage: (listener: (message: unknown) => void) => port.on("message", listener),
   exit: (code: number) => process.exit(code),
+  nice: threadNice,
 });

@@ -2,6 +2,7 @@
 // child side of a process worker, over this process's IPC channel to the parent. Plain JavaScript for
 // the same reason as worker-entry.mjs: tsx is registered here first when core or the app is TypeScript.
 import process from "node:process";
+import { ownNice } from "./nice.mjs";
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 let registered = false;
@@ -14,6 +15,9 @@ async function loadTypeScript() {
 
 if (TYPESCRIPT.test(import.meta.resolve("@weft/core"))) await loadTypeScript();
 const { runAsChildProcess } = await import("@weft/core");
-runAsChildProcess(process, async (data) => {
-  if (TYPESCRIPT.test(data.module)) await loadTypeScript();
+runAsChildProcess(process, {
+  prepare: async (data) => {
+    if (TYPESCRIPT.test(data.module)) await loadTypeScript();
+  },
+  nice: ownNice,
 });

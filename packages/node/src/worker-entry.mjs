@@ -3,6 +3,7 @@
 // URL (and the app module's) arrive in workerData.
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
+import { threadNice } from "./nice.mjs";
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
@@ -19,4 +20,5 @@ await runWorker({
   post: (message, transfer) => parentPort.postMessage(message, transfer),
   onMessage: (listener) => parentPort.on("message", listener),
   exit: (code) => process.exit(code),
+  nice: threadNice,
 });

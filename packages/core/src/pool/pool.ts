@@ -140,6 +140,7 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       claims: claims.buffer,
       rings: toWorker && toMain ? { toWorker: toWorker.buffer, toMain: toMain.buffer } : null,
       idleHold: options.idleHold,
+      niceIncrement: options.niceIncrement,
     };
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));

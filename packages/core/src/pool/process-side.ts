@@ -1,6 +1,7 @@
 // The child's side of a process worker (PoolOptions.isolation = "process"; the parent's is forked.ts):
 // the first IPC message carries the start-up data, then core's worker loop runs over the channel. Each
 // adapter's process entry is this call with its runtime's `process` (Node, Deno and Bun all have one).
+import type { NiceValue } from "../ports.ts";
 import type { FatalEnvelope, StartEnvelope } from "./forked.ts";
 import type { WorkerStartData } from "./protocol.ts";
 import { runWorker } from "./worker-loop.ts";
@@ -19,11 +20,18 @@ export interface ParentChannel {
   exit(code?: number): never;
 }
 
-/**
- * Serves the parent as a pool worker until told to stop. `prepare` runs once the start-up data is known,
- * before the app module is imported (Node registers its TypeScript loader there).
- */
-export function runAsChildProcess(channel: ParentChannel, prepare?: (data: WorkerStartData) => Promise<void>): void {
+/** What an adapter's process entry adds to its `process`. */
+export interface ChildProcessOptions {
+  /** Runs once the start-up data is known, before the app module is imported (Node registers its
+   * TypeScript loader there). */
+  prepare?: (data: WorkerStartData) => Promise<void>;
+  /** This process's nice value (WorkerSidePort.nice). */
+  nice?: NiceValue;
+}
+
+/** Serves the parent as a pool worker until told to stop. */
+export function runAsChildProcess(channel: ParentChannel, options: ChildProcessOptions = {}): void {
+  const { prepare, nice } = options;
   const send = channel.send?.bind(channel);
   if (!send) throw new Error("weft: a process worker needs an IPC channel to its parent (fork())");
   let unsent = 0;
@@ -69,6 +77,7 @@ export function runAsChildProcess(channel: ParentChannel, prepare?: (data: Worke
       },
       // exit() at once would drop what the channel has not written yet: the last "exited" or "init-error".
       exit: exitAfterSends,
+      nice,
     });
   });
 }

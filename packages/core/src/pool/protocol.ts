@@ -53,6 +53,8 @@ export interface WorkerStartData {
   rings: { toWorker: SharedArrayBuffer; toMain: SharedArrayBuffer } | null;
   /** pool.idleHold: ms this worker may block waiting for its next job (see Ring.listen). */
   idleHold: number;
+  /** pool.niceIncrement: nice steps this worker adds to its own priority when it starts. */
+  niceIncrement: number;
 }
 
 // ---- claims: taking back a job that waits at a busy worker -----------------------------------------

@@ -7,7 +7,7 @@
 // res-chunk messages, as fast as main returns credit → "res-end". A throw or rejection becomes "error"
 // (main answers 500) and this worker keeps serving: only a dead or stuck thread is replaced.
 
-import type { WorkerSidePort } from "../ports.ts";
+import type { NiceValue, WorkerSidePort } from "../ports.ts";
 import type { AppModule, FetchHandler, ServeInfo } from "../types.ts";
 import { Inbox, Outbox } from "./flow.ts";
 import { tryStart } from "./claims.ts";
@@ -110,6 +110,21 @@ function concat(chunks: Uint8Array[]): ArrayBuffer {
   return out.buffer;
 }
 
+/** The highest nice value (the lowest priority). */
+const LOWEST_PRIORITY = 19;
+
+/** pool.niceIncrement: this worker goes that many nice steps below the thread that started it (whose
+ * value it inherited). Refused (a permission): it keeps that priority, and worker 1 says why (once per
+ * start, not once per worker). */
+function lowerPriority(nice: NiceValue | undefined, increment: number, workerId: number): void {
+  if (!(increment > 0) || nice === undefined) return;
+  try {
+    nice.set(Math.min(LOWEST_PRIORITY, nice.get() + increment));
+  } catch (error) {
+    if (workerId === 1) console.warn(`weft: pool.niceIncrement not applied, workers run at main's priority: ${describe(error)}`);
+  }
+}
+
 export async function runWorker(port: WorkerSidePort): Promise<void> {
   const data = port.data as WorkerStartData;
   // What this worker posts in one turn crosses as one batch, up to the start of the next handler (run).
@@ -125,6 +140,8 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     postLast({ v, t: "init-error", message: `weft: pool protocol mismatch (worker ${PROTOCOL_VERSION}, main ${data?.v})` }, 1);
     return;
   }
+
+  lowerPriority(port.nice, data.niceIncrement, data.workerId);
 
   let fetchHandler: FetchHandler | null;
   try {
