@@ -90,7 +90,7 @@ test("a job with a body that arrives after a ring job overtook it still gets its
   const toMain = new Ring();
   const data: WorkerStartData = {
     v: PROTOCOL_VERSION, workerId: 1, loop: "", module: APP.href, window: 4, concurrency: 1, claims: null,
-    rings: { toWorker: toWorker.buffer, toMain: toMain.buffer }, idleHold: 0, niceIncrement: 0,
+    rings: { toWorker: toWorker.buffer, toMain: toMain.buffer }, idleHold: 0, niceIncrement: 0, reportNice: false,
   };
   await runWorker({ data, post: (message) => posted.push(message), onMessage: (listener) => (deliver = listener), exit: () => {} });
   const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
@@ -116,4 +116,54 @@ test("a job with a body that arrives after a ring job overtook it still gets its
   assert.equal(heads.get(1), "waited");
   assert.ok(heads.has(2), "the job with a body was answered");
   assert.equal(JSON.parse(heads.get(2)!).bytes, bytes.byteLength);
+});
+
+test("a pool says once why it cannot lower its workers' priority: only its first worker is asked to, not a replacement", async () => {
+  const started: { workerId: number; reportNice: boolean }[] = [];
+  const spawn: SpawnWorker = (data, events, options) => {
+    const { workerId, reportNice } = data as WorkerStartData;
+    started.push({ workerId, reportNice });
+    return realSpawn(data, events, options);
+  };
+  const pool = createPool({ module: APP, pool: { workers: 2, lookahead: 0 } }, spawn);
+  try {
+    await pool.ready;
+    // Worker 1 takes the first job of an idle pool; it dies, and is replaced.
+    const response = await pool.fetch(new Request("http://pool.test/exit"), INFO);
+    assert.equal(response.status, 502);
+    const deadline = Date.now() + 10_000;
+    while (!(pool.stats().restarts === 1 && pool.stats().perWorker.every((w) => w.alive)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(pool.stats().restarts, 1, "a worker was replaced");
+    assert.equal(started.length, 3);
+    assert.deepEqual(started.map((s) => s.reportNice), [true, false, false], JSON.stringify(started));
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a worker that cannot lower its priority warns only when it is the one asked to report", async () => {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  try {
+    for (const reportNice of [true, false]) {
+      const data: WorkerStartData = {
+        v: PROTOCOL_VERSION, workerId: 1, loop: "", module: APP.href, window: 4, concurrency: 1, claims: null,
+        rings: null, idleHold: 0, niceIncrement: 5, reportNice,
+      };
+      let deliver: ((message: unknown) => void) | null = null;
+      let exited!: () => void;
+      const exit = new Promise<void>((resolve) => (exited = resolve));
+      const nice = { get: () => 0, set: () => { throw new Error("refused on purpose"); } };
+      await runWorker({ data, post: () => {}, onMessage: (listener) => (deliver = listener), exit: () => exited(), nice });
+      deliver!(pack({ v: PROTOCOL_VERSION, t: "shutdown" }));
+      await exit;
+    }
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  assert.match(warnings[0]!, /niceIncrement not applied.*refused on purpose/);
 });

@@ -110,6 +110,8 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
   let failed = 0;
   let restarts = 0;
   let readyCount = 0;
+  /** A worker that cannot lower its priority says why; only the first one started is asked to. */
+  let niceReporterStarted = false;
   let closed: Promise<void> | null = null;
   /** Wakes close() when the last running or queued job is done. */
   let onIdle: (() => void) | null = null;
@@ -141,7 +143,9 @@ export function createPool(config: PoolConfig, spawn: SpawnWorker): Pool {
       rings: toWorker && toMain ? { toWorker: toWorker.buffer, toMain: toMain.buffer } : null,
       idleHold: options.idleHold,
       niceIncrement: options.niceIncrement,
+      reportNice: !niceReporterStarted,
     };
+    niceReporterStarted = true;
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     let initError = "";

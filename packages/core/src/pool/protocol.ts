@@ -55,6 +55,9 @@ export interface WorkerStartData {
   idleHold: number;
   /** pool.niceIncrement: nice steps this worker adds to its own priority when it starts. */
   niceIncrement: number;
+  /** Whether this worker says why when it cannot apply niceIncrement: the pool's very first worker only,
+   * so a pool warns once, not again each time that worker is replaced. */
+  reportNice: boolean;
 }
 
 // ---- claims: taking back a job that waits at a busy worker -----------------------------------------

@@ -114,14 +114,14 @@ function concat(chunks: Uint8Array[]): ArrayBuffer {
 const LOWEST_PRIORITY = 19;
 
 /** pool.niceIncrement: this worker goes that many nice steps below the thread that started it (whose
- * value it inherited). Refused (a permission): it keeps that priority, and worker 1 says why (once per
- * start, not once per worker). */
-function lowerPriority(nice: NiceValue | undefined, increment: number, workerId: number): void {
+ * value it inherited). Refused (a permission): it keeps that priority, and says why if it is the one
+ * worker of the pool that reports (WorkerStartData.reportNice). */
+function lowerPriority(nice: NiceValue | undefined, increment: number, report: boolean): void {
   if (!(increment > 0) || nice === undefined) return;
   try {
     nice.set(Math.min(LOWEST_PRIORITY, nice.get() + increment));
   } catch (error) {
-    if (workerId === 1) console.warn(`weft: pool.niceIncrement not applied, workers run at main's priority: ${describe(error)}`);
+    if (report) console.warn(`weft: pool.niceIncrement not applied, workers run at main's priority: ${describe(error)}`);
   }
 }
 
@@ -141,7 +141,7 @@ export async function runWorker(port: WorkerSidePort): Promise<void> {
     return;
   }
 
-  lowerPriority(port.nice, data.niceIncrement, data.workerId);
+  lowerPriority(port.nice, data.niceIncrement, data.reportNice);
 
   let fetchHandler: FetchHandler | null;
   try {
