@@ -886,6 +886,8 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     // copy it.
     const holdHead = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark && this.transport.writev !== undefined;
     if (!holdHead) this.flush();
+    /** The head is still ours to take back: held, and nothing sent or queued behind it. */
+    let headHeld = holdHead;
     let pending = collected.pending;
     this.activeReader = reader;
     try {
@@ -897,15 +899,19 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
         if (this.closed) return false;
         if (result.done) break;
         if (!(result.value instanceof Uint8Array)) throw new TypeError("weft: a response body chunk must be a Uint8Array");
+        headHeld = false;
         const fits = send(result.value);
         this.flush();
         if (!fits) return overrun();
       }
     } catch (error) {
-      // Mid-stream failure: the head is out, so no 500 is possible. Close without the last chunk, so
-      // the client sees a truncated body rather than a complete-looking one.
       this.reportHandlerError(error);
       reader.cancel().catch(ignore);
+      // Failed before its first byte, its head still held (a small file whose read failed): a 500.
+      const instead = headHeld ? this.answerInsteadOfHeld(exchange, serialized.bytes) : null;
+      if (instead !== null) return instead;
+      // Mid-stream failure: the head is out, so no 500 is possible. Close without the last chunk, so
+      // the client sees a truncated body rather than a complete-looking one.
       return false;
     } finally {
       this.activeReader = null;
@@ -913,9 +919,21 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (chunked) this.push(LAST_CHUNK);
     if (owed !== null && owed > 0) {
       this.config.onHandlerError(new Error("weft: response body is shorter than its Content-Length"));
+      // Empty, its head still held (a file emptied after its size was read): a 500.
+      const instead = headHeld ? this.answerInsteadOfHeld(exchange, serialized.bytes) : null;
+      if (instead !== null) return instead;
       return false; // the client sees the connection close before the declared end: a truncated body
     }
     return serialized.keepAlive;
+  }
+
+  /** A held head (writeStreamed) whose body failed or came empty before any of it was sent: nothing of
+   * the response has reached the client, so the head is taken back and a 500 goes instead, as for a
+   * handler's throw. Null when the head could not be taken back (it is out). */
+  private answerInsteadOfHeld(exchange: Exchange, head: Uint8Array): boolean | null {
+    if (this.closed || !this.unpush(head)) return null;
+    exchange.response = null;
+    return this.writeFull(exchange, null);
   }
 
   private pushBody(exchange: Exchange, chunk: Uint8Array, chunked: boolean): void {
@@ -970,6 +988,16 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (work.out === null) work.out = [bytes];
     else work.out.push(bytes);
     work.outBytes += bytes.byteLength;
+  }
+
+  /** Takes back `bytes` if it is the last thing queued and not yet written; whether it did. */
+  private unpush(bytes: Uint8Array): boolean {
+    const out = this.work === null ? null : this.work.out;
+    if (out === null || out[out.length - 1] !== bytes) return false;
+    out.pop();
+    this.work!.outBytes -= bytes.byteLength;
+    if (out.length === 0) this.work!.out = null;
+    return true;
   }
 
   /** One socket write for everything queued (gathered by the transport when it can, else joined). */

@@ -90,3 +90,67 @@ test("gathering transport: a pipelined batch is still one write, in order", asyn
   assert.equal(transport.calls.length, 1);
   assert.match(transport.calls[0]!.text, /body of \/a[\s\S]*body of \/b[\s\S]*body of \/c$/);
 });
+
+test("gathering transport: a held head whose body fails before its first byte becomes a 500, and the connection goes on", async () => {
+  // A small file whose read fails after its head was made (the file vanished, an I/O error): nothing
+  // has been sent, so the client gets a precise 500 rather than a head followed by a close.
+  const transport = new GatheringTransport();
+  const h = harness((request) => {
+    if (new URL(request.url).pathname === "/next") return new Response("next");
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        controller.error(new Error("read failed on purpose"));
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { headers: { "content-length": "10" } });
+  }, { transport });
+  h.connection.onData(enc(GET("/file") + GET("/next")));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await settle();
+  assert.match(transport.text, /^HTTP\/1\.1 500 Internal Server Error\r\n[\s\S]*\r\n\r\nInternal Server Error\n/);
+  assert.doesNotMatch(transport.text, /Content-Length: 10\r\n/i, "the held head was never sent");
+  assert.match(transport.text, /HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nnext$/, "the next request on the connection was answered");
+  assert.equal(transport.ended, false);
+  assert.equal(h.errors.length, 1);
+  assert.match(String(h.errors[0]), /read failed on purpose/);
+});
+
+test("gathering transport: a held head whose declared body ends empty becomes a 500 too", async () => {
+  const transport = new GatheringTransport();
+  const h = harness(() => {
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        controller.close(); // the file was emptied after its size was read
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { headers: { "content-length": "10" } });
+  }, { transport });
+  h.connection.onData(enc(GET("/file")));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await settle();
+  assert.match(transport.text, /^HTTP\/1\.1 500 Internal Server Error\r\n[\s\S]*\r\n\r\nInternal Server Error\n$/);
+  assert.equal(transport.ended, false);
+  assert.match(String(h.errors[0]), /shorter than its Content-Length/);
+});
+
+test("a body that fails after its first chunk still closes without a 500: its head is out", async () => {
+  const transport = new GatheringTransport();
+  const h = harness(() => {
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (step++ === 0) controller.enqueue(enc("01234"));
+        else controller.error(new Error("read failed on purpose"));
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { headers: { "content-length": "10" } });
+  }, { transport });
+  h.connection.onData(enc(GET("/file")));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await settle();
+  assert.match(transport.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Length: 10\r\n\r\n01234$/);
+  assert.equal(transport.ended, true);
+});
