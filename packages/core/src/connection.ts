@@ -879,12 +879,13 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       return false;
     };
     for (const chunk of collected.chunks) if (!send(chunk)) return overrun();
-    // A short body of declared length (a small static file, still being read) goes out with its head
-    // when the socket can gather the two (Transport.writev): the head waits for the first chunk rather
-    // than take a send, and a wake-up of the client, of its own. Any other head goes now: a live
-    // stream's client must see the head before the body, and joining a large chunk behind a head would
-    // copy it.
-    const holdHead = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark && this.transport.writev !== undefined;
+    // A short body of declared length (a small static file, still being read) goes out with its head:
+    // the head waits for the first chunk rather than take a send, and a wake-up of the client, of its
+    // own; gathered with it (Transport.writev), or below GATHER_MIN_BYTES joined to it where the socket
+    // cannot gather. Any other head goes now: a live stream's client must see the head before the body,
+    // and joining a large chunk behind a head would copy it.
+    const holdHead = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark &&
+      (this.transport.writev !== undefined || owed < GATHER_MIN_BYTES);
     if (!holdHead) this.flush();
     /** The head is still ours to take back: held, and nothing sent or queued behind it. */
     let headHeld = holdHead;

@@ -1,5 +1,6 @@
-// Transport.writev: a short body of declared length goes out with its head in one gathered write; any
-// other head goes out at once; a pipelined batch is still one write.
+// A short body of declared length goes out with its head: in one gathered write (Transport.writev), or
+// joined to it below 16 KiB where the socket cannot gather; any other head goes out at once; a pipelined
+// batch is still one write; a held head whose body fails before its first byte becomes a 500.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { enc, FakeTransport, harness, settle } from "./connection-harness.ts";
@@ -54,17 +55,28 @@ test("gathering transport: a short body of declared length goes out with its hea
   }
 });
 
-test("a transport without writev gets the head at once, then the body (no join of a late chunk)", async () => {
-  const late = lateBody("0123456789");
-  const h = harness(() => new Response(late.body, { headers: { "content-length": "10" } }));
+test("a transport without writev: a body under 16 KiB is joined to its held head; a larger one gets its head at once", async () => {
+  const small = lateBody("0123456789");
+  const h = harness(() => new Response(small.body, { headers: { "content-length": "10" } }));
   h.connection.onData(enc(GET("/file")));
   await settle();
-  assert.equal(h.transport.writes.length, 1, "the head went out before the body was there");
-  assert.match(h.transport.text, /\r\n\r\n$/);
-  late.arrive();
+  assert.equal(h.transport.writes.length, 0, "the head waits for its short body");
+  small.arrive();
   await settle();
-  assert.equal(h.transport.writes.length, 2);
+  assert.equal(h.transport.writes.length, 1, "head and body in one write");
   assert.match(h.transport.text, /\r\n\r\n0123456789$/);
+
+  const text = "y".repeat(20_000);
+  const large = lateBody(text);
+  const g = harness(() => new Response(large.body, { headers: { "content-length": String(text.length) } }));
+  g.connection.onData(enc(GET("/file")));
+  await settle();
+  assert.equal(g.transport.writes.length, 1, "the head went out before the body was there (no join of a large chunk)");
+  assert.match(g.transport.text, /\r\n\r\n$/);
+  large.arrive();
+  await settle();
+  assert.equal(g.transport.writes.length, 2);
+  assert.ok(g.transport.text.endsWith(`\r\n\r\n${text}`));
 });
 
 test("gathering transport: a declared body above highWaterMark, or a chunked one, sends its head at once", async () => {
@@ -91,30 +103,33 @@ test("gathering transport: a pipelined batch is still one write, in order", asyn
   assert.match(transport.calls[0]!.text, /body of \/a[\s\S]*body of \/b[\s\S]*body of \/c$/);
 });
 
-test("gathering transport: a held head whose body fails before its first byte becomes a 500, and the connection goes on", async () => {
-  // A small file whose read fails after its head was made (the file vanished, an I/O error): nothing
-  // has been sent, so the client gets a precise 500 rather than a head followed by a close.
-  const transport = new GatheringTransport();
-  const h = harness((request) => {
-    if (new URL(request.url).pathname === "/next") return new Response("next");
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        controller.error(new Error("read failed on purpose"));
-      },
-    }, { highWaterMark: 0 });
-    return new Response(body, { headers: { "content-length": "10" } });
-  }, { transport });
-  h.connection.onData(enc(GET("/file") + GET("/next")));
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  await settle();
-  assert.match(transport.text, /^HTTP\/1\.1 500 Internal Server Error\r\n[\s\S]*\r\n\r\nInternal Server Error\n/);
-  assert.doesNotMatch(transport.text, /Content-Length: 10\r\n/i, "the held head was never sent");
-  assert.match(transport.text, /HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nnext$/, "the next request on the connection was answered");
-  assert.equal(transport.ended, false);
-  assert.equal(h.errors.length, 1);
-  assert.match(String(h.errors[0]), /read failed on purpose/);
-});
+for (const gathers of [true, false]) {
+  const kind = gathers ? "gathering transport" : "transport without writev";
+  test(`${kind}: a held head whose body fails before its first byte becomes a 500, and the connection goes on`, async () => {
+    // A small file whose read fails after its head was made (the file vanished, an I/O error): nothing
+    // has been sent, so the client gets a precise 500 rather than a head followed by a close.
+    const transport = gathers ? new GatheringTransport() : new FakeTransport();
+    const h = harness((request) => {
+      if (new URL(request.url).pathname === "/next") return new Response("next");
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          controller.error(new Error("read failed on purpose"));
+        },
+      }, { highWaterMark: 0 });
+      return new Response(body, { headers: { "content-length": "10" } });
+    }, { transport });
+    h.connection.onData(enc(GET("/file") + GET("/next")));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await settle();
+    assert.match(transport.text, /^HTTP\/1\.1 500 Internal Server Error\r\n[\s\S]*\r\n\r\nInternal Server Error\n/);
+    assert.doesNotMatch(transport.text, /Content-Length: 10\r\n/i, "the held head was never sent");
+    assert.match(transport.text, /HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nnext$/, "the next request on the connection was answered");
+    assert.equal(transport.ended, false);
+    assert.equal(h.errors.length, 1);
+    assert.match(String(h.errors[0]), /read failed on purpose/);
+  });
+}
 
 test("gathering transport: a held head whose declared body ends empty becomes a 500 too", async () => {
   const transport = new GatheringTransport();
