@@ -103,6 +103,18 @@ test("gathering transport: a pipelined batch is still one write, in order", asyn
   assert.match(transport.calls[0]!.text, /body of \/a[\s\S]*body of \/b[\s\S]*body of \/c$/);
 });
 
+/** A 10-byte "file" whose reads (one per pull, each a moment late) do what `read` says with the nth. */
+function tenByteFile(read: (controller: ReadableStreamDefaultController<Uint8Array>, n: number) => void): Response {
+  let n = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      read(controller, n++);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { headers: { "content-length": "10" } });
+}
+
 for (const gathers of [true, false]) {
   const kind = gathers ? "gathering transport" : "transport without writev";
   test(`${kind}: a held head whose body fails before its first byte becomes a 500, and the connection goes on`, async () => {
@@ -111,13 +123,7 @@ for (const gathers of [true, false]) {
     const transport = gathers ? new GatheringTransport() : new FakeTransport();
     const h = harness((request) => {
       if (new URL(request.url).pathname === "/next") return new Response("next");
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          controller.error(new Error("read failed on purpose"));
-        },
-      }, { highWaterMark: 0 });
-      return new Response(body, { headers: { "content-length": "10" } });
+      return tenByteFile((controller) => controller.error(new Error("read failed on purpose")));
     }, { transport });
     h.connection.onData(enc(GET("/file") + GET("/next")));
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -133,15 +139,8 @@ for (const gathers of [true, false]) {
 
 test("gathering transport: a held head whose declared body ends empty becomes a 500 too", async () => {
   const transport = new GatheringTransport();
-  const h = harness(() => {
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        controller.close(); // the file was emptied after its size was read
-      },
-    }, { highWaterMark: 0 });
-    return new Response(body, { headers: { "content-length": "10" } });
-  }, { transport });
+  // The file was emptied after its size was read.
+  const h = harness(() => tenByteFile((controller) => controller.close()), { transport });
   h.connection.onData(enc(GET("/file")));
   await new Promise((resolve) => setTimeout(resolve, 30));
   await settle();
@@ -152,17 +151,10 @@ test("gathering transport: a held head whose declared body ends empty becomes a 
 
 test("a body that fails after its first chunk still closes without a 500: its head is out", async () => {
   const transport = new GatheringTransport();
-  const h = harness(() => {
-    let step = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        if (step++ === 0) controller.enqueue(enc("01234"));
-        else controller.error(new Error("read failed on purpose"));
-      },
-    }, { highWaterMark: 0 });
-    return new Response(body, { headers: { "content-length": "10" } });
-  }, { transport });
+  const h = harness(() => tenByteFile((controller, n) => {
+    if (n === 0) controller.enqueue(enc("01234"));
+    else controller.error(new Error("read failed on purpose"));
+  }), { transport });
   h.connection.onData(enc(GET("/file")));
   await new Promise((resolve) => setTimeout(resolve, 30));
   await settle();
