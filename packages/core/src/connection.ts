@@ -884,11 +884,10 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     // own; gathered with it (Transport.writev), or below GATHER_MIN_BYTES joined to it where the socket
     // cannot gather. Any other head goes now: a live stream's client must see the head before the body,
     // and joining a large chunk behind a head would copy it.
-    const holdHead = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark &&
+    // Until the first chunk is sent, a held head is still ours to take back (answerInsteadOfHeld).
+    let headHeld = collected.chunks.length === 0 && owed !== null && owed <= this.config.connection.highWaterMark &&
       (this.transport.writev !== undefined || owed < GATHER_MIN_BYTES);
-    if (!holdHead) this.flush();
-    /** The head is still ours to take back: held, and nothing sent or queued behind it. */
-    let headHeld = holdHead;
+    if (!headHeld) this.flush();
     let pending = collected.pending;
     this.activeReader = reader;
     try {

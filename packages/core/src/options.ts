@@ -126,12 +126,12 @@ export interface PoolOptions {
    * thread workers get it; process workers get it on every platform; thread workers elsewhere run at
    * main's priority (there it would lower the whole process). Deno needs
    * `--allow-sys=getPriority,setPriority` for it, and without that permission workers keep main's
-   * priority (the pool's first worker warns, once: not its replacements). Default 5: `GET /` through a pool of 2 on 2 cores, interleaved with 0, went from 0.64 to
-   * 0.67 of inline on Deno, 0.49 to 0.56 on Bun and 0.56 to 0.62 on Node; a CPU-bound route moved by
-   * -2% to +9% (BENCHMARKS.md, "Workers below main"). On Linux the nice value
-   * only weighs threads within one scheduling group (a cgroup or a session's autogroup), so a server in
-   * its own service gives up CPU to its own main thread, not to other services. 0: workers run at
-   * main's priority. */
+   * priority (the pool's first worker warns, once: not its replacements). Default 5: `GET /` through
+   * a pool of 2 on 2 cores, interleaved with 0, went from 0.64 to 0.67 of inline on Deno, 0.49 to
+   * 0.56 on Bun and 0.56 to 0.62 on Node; a CPU-bound route moved by -2% to +9% (BENCHMARKS.md,
+   * "Workers below main"). On Linux the nice value only weighs threads within one scheduling group (a
+   * cgroup or a session's autogroup), so a server in its own service gives up CPU to its own main
+   * thread, not to other services. 0: workers run at main's priority. */
   niceIncrement: number;
   /** Flow-control window, in body chunks, for each body crossing the pool (request body to a worker,
    * response body back): the sender stops after this many unread chunks until the reader returns
