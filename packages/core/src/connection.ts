@@ -706,29 +706,38 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
    */
   private respond(): void {
     this.responding = true;
+    // One clock reading per pass, for the Date of what it writes and the deadline armed after it (a
+    // keep-alive request then reads the clock once, not twice: ~30 ns each, issue 6).
+    const now = this.config.clock.now();
     let wait: Promise<void> | null = null;
     try {
-      wait = this.respondUntilWait();
+      wait = this.respondUntilWait(now);
     } catch (error) {
       this.respondFailed(error);
     }
-    if (wait === null) this.respondEnded();
+    if (wait === null) this.respondEnded(now);
     else void this.respondAfter(wait);
   }
 
   /** The loop after its first wait: wait, write on, until nothing is left to wait for. */
   private async respondAfter(wait: Promise<void>): Promise<void> {
+    let now: number | undefined;
     try {
-      for (let next: Promise<void> | null = wait; next !== null; next = this.respondUntilWait()) await next;
+      for (let next: Promise<void> | null = wait; next !== null; next = this.respondUntilWait(now)) {
+        await next;
+        now = this.config.clock.now();
+      }
     } catch (error) {
       this.respondFailed(error);
+      now = undefined; // the pass may have failed after a wait: read the clock afresh
     }
-    this.respondEnded();
+    this.respondEnded(now);
   }
 
   /** Write what is ready, in queue order, without waiting. Returns what must settle before the loop
-   * can go on (a streamed response being written, or the socket draining), or null: the loop is over. */
-  private respondUntilWait(): Promise<void> | null {
+   * can go on (a streamed response being written, or the socket draining), or null: the loop is over.
+   * `now` is the clock as this pass read it (the Date of each response written in it). */
+  private respondUntilWait(now: number | undefined): Promise<void> | null {
     while (this.queue.length > 0 && !this.closed) {
       const exchange = this.queue[0]!;
       if (exchange.continueAsked && !exchange.continueSent) this.sendContinue(exchange);
@@ -737,7 +746,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       // async frame, a promise and a turn of microtasks.
       if (!exchange.ready) break;
       exchange.responseStarted = true;
-      const written = this.writeExchange(exchange);
+      const written = this.writeExchange(exchange, now);
       // A buffered response is written synchronously, so a pipelined batch stays one pass.
       if (typeof written !== "boolean") {
         // After STOP the queue is empty: the next pass only flushes.
@@ -786,27 +795,29 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     this.transport.destroy();
   }
 
-  private respondEnded(): void {
+  /** The pass is over; `now` is the clock as it read it, if the pass is still running (undefined: read it). */
+  private respondEnded(now: number | undefined): void {
     this.responding = false;
-    this.afterEvent();
+    this.afterEvent(now);
   }
 
   /** Writes one exchange; resolves whether the connection may stay open after it. */
-  private writeExchange(exchange: Exchange): boolean | Promise<boolean> {
+  private writeExchange(exchange: Exchange, now: number | undefined): boolean | Promise<boolean> {
     if (exchange.refusal !== 0) {
       exchange.status = exchange.refusal;
       this.push(errorResponseBytes(exchange.refusal));
       return false;
     }
-    if (exchange.simple !== null) return this.writeFull(exchange, bodyBytes(exchange.simple.body));
+    if (exchange.simple !== null) return this.writeFull(exchange, bodyBytes(exchange.simple.body), now);
     const collected = exchange.collected;
-    if (exchange.response === null || collected === null) return this.writeFull(exchange, null);
-    if (collected.complete) return this.writeFull(exchange, collected.body);
+    if (exchange.response === null || collected === null) return this.writeFull(exchange, null, now);
+    if (collected.complete) return this.writeFull(exchange, collected.body, now);
     return this.writeStreamed(exchange);
   }
 
-  /** Head and whole body in one buffer; the handler's response, or 500 when it failed. */
-  private writeFull(exchange: Exchange, body: Uint8Array | null): boolean {
+  /** Head and whole body in one buffer; the handler's response, or 500 when it failed. `now`: the time
+   * for its Date (undefined: the system clock's now). */
+  private writeFull(exchange: Exchange, body: Uint8Array | null, now?: number): boolean {
     const head = exchange.head!;
     const response = exchange.response;
     const keepAlive = this.keepAliveFor(exchange);
@@ -815,8 +826,8 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       try {
         const simple = exchange.simple;
         result = simple !== null
-          ? serializeFullResponse({ status: response.status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body)
-          : serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, body);
+          ? serializeFullResponse({ status: response.status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body)
+          : serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body);
         exchange.status = response.status;
         exchange.bytes = result.framing === "length" && body !== null ? body.byteLength : 0;
       } catch (error) {
@@ -824,7 +835,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       }
     }
     if (result === null) {
-      result = serializeFullResponse({ status: INTERNAL_ERROR_STATUS, headers: INTERNAL_ERROR_HEADERS, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null }, INTERNAL_ERROR_BODY);
+      result = serializeFullResponse({ status: INTERNAL_ERROR_STATUS, headers: INTERNAL_ERROR_HEADERS, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, INTERNAL_ERROR_BODY);
       exchange.status = INTERNAL_ERROR_STATUS;
       exchange.bytes = result.framing === "length" ? INTERNAL_ERROR_BODY.byteLength : 0;
     }
@@ -1097,8 +1108,9 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     this.parser().finish();
   }
 
-  /** Called after every event: start the response loop, end the connection, or re-arm the timer. */
-  private afterEvent(): void {
+  /** Called after every event: start the response loop, end the connection, or re-arm the timer.
+   * `now`: the clock, when the caller has just read it (undefined: read it if the timer moves). */
+  private afterEvent(now?: number): void {
     const state = this.state;
     if ((state & Flag.Closed) !== 0) return;
     if ((state & (Flag.Responding | Flag.Ended)) === 0) {
@@ -1116,7 +1128,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
         }
       }
     }
-    this.rearm();
+    this.rearm(now);
   }
 
   private end(): void {
@@ -1174,7 +1186,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
 
   /** Point the one timer at the current phase's deadline. Same phase (and, for ReadingHead and Idle, same
    * head): keep the deadline, except for ReadingBody, whose timeout is the gap between reads. */
-  private rearm(): void {
+  private rearm(now?: number): void {
     const phase = this.phase();
     // A new head since the timer was set restarts ReadingHead and Idle even when no event saw the phase
     // change in between (a synchronous handler is answered within the same onData).
@@ -1182,7 +1194,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (phase !== this.timerPhase || phase === PhaseCode.ReadingBody || (perHead && (this.state & Flag.NewHead) !== 0)) {
       this.timerPhase = phase;
       this.state &= ~Flag.NewHead;
-      this.setDeadline(sharedOf(this.config).deadlines, this.timeoutFor(phase));
+      this.setDeadline(sharedOf(this.config).deadlines, this.timeoutFor(phase), now);
     }
     this.releaseWork();
   }

@@ -7,16 +7,17 @@
 
 const MS_PER_SECOND = 1000;
 
-/** Formats "now" as an IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7). */
-export type HttpDateClock = () => string;
+/** Formats `ms` (since the epoch; default: the clock's now) as an IMF-fixdate, e.g.
+ * `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7). */
+export type HttpDateClock = (ms?: number) => string;
 
 /** Builds an IMF-fixdate formatter over an injectable clock (ms since the epoch), so tests can move time
  * without sleeping. */
 export function createHttpDate(now: () => number = Date.now): HttpDateClock {
   let cachedSecond = Number.NaN;
   let cachedValue = "";
-  return () => {
-    const ms = now();
+  return (at?: number) => {
+    const ms = at === undefined ? now() : at;
     const second = Math.floor(ms / MS_PER_SECOND);
     if (second !== cachedSecond) {
       cachedSecond = second;
@@ -28,5 +29,5 @@ export function createHttpDate(now: () => number = Date.now): HttpDateClock {
   };
 }
 
-/** IMF-fixdate of now, from the shared per-second cache. */
+/** IMF-fixdate of now (or of the given ms), from the shared per-second cache. */
 export const httpDate: HttpDateClock = createHttpDate();

@@ -87,8 +87,9 @@ class DeadlineList {
     if (this.tail === null) this.head = entry;
     else this.tail.deadlineNext = entry;
     this.tail = entry;
-    // A pending timer is aimed at an entry older than this one: it fires first and re-aims.
-    if (this.ms > 0 && this.timer === undefined && !this.firing) this.arm(entry.deadlineAt - this.group.clock.now());
+    // A pending timer is aimed at an entry older than this one: it fires first and re-aims. Else this
+    // entry, just set `ms` from now, is the one to aim at (no second reading of the clock for it).
+    if (this.ms > 0 && this.timer === undefined && !this.firing) this.arm(this.ms);
   }
 
   remove(entry: DeadlineEntry): void {
@@ -153,8 +154,9 @@ export abstract class DeadlineEntry {
   abstract deadlineExpired(): void;
 
   /** Expire `ms` from now; 0 (or less) disarms. From the first call until `clearDeadline`, the entry is
-   * one of `group.entries()`; always the same group. */
-  protected setDeadline(group: DeadlineGroup, ms: number): void {
+   * one of `group.entries()`; always the same group. `now`: the group's clock, if the caller has just
+   * read it (the same reading for other work saves reading it again). */
+  protected setDeadline(group: DeadlineGroup, ms: number, now?: number): void {
     const list = this.deadlineList;
     if (ms <= 0) {
       this.deadlineAt = 0;
@@ -163,7 +165,7 @@ export abstract class DeadlineEntry {
       if (list === null) group.none.append(this);
       return;
     }
-    this.deadlineAt = group.clock.now() + ms;
+    this.deadlineAt = (now === undefined ? group.clock.now() : now) + ms;
     // Set later than every other entry of its duration: it belongs at the tail of that list.
     if (list !== null) {
       if (list.ms === ms && list.tail === this) return;

@@ -58,6 +58,9 @@ export interface HeadInput {
   keepAlive: boolean;
   /** Known length in bytes, or null for a streaming body of unknown length. */
   bodyLength: number | null;
+  /** The time for the Date field, ms since the epoch, as the caller's clock read it (a connection reads
+   * its clock once per pass of its response loop). Default: the system clock, now. */
+  nowMs?: number;
 }
 
 export interface SerializedHead {
@@ -294,7 +297,7 @@ let lastHeadBytes = new Uint8Array(0);
 /** Serialize a response head. Throws InvalidResponseError (never writes) when a handler's field name is
  * not a token, a value contains CR, LF, NUL or another CTL (header injection), or the status is not 100..599. */
 export function serializeHead(input: HeadInput): SerializedHead {
-  const built = buildHead(input, input.bodyLength, httpDate());
+  const built = buildHead(input, input.bodyLength, httpDate(input.nowMs));
   const bytes = allocate(built.head.length);
   writeLatin1(built.head, built.latin1, bytes);
   return { bytes, framing: built.framing, keepAlive: built.keepAlive };
@@ -312,7 +315,7 @@ export interface SerializedResponse {
  * is the body's (null means empty). Also reports `keepAlive` (the handler may have sent Connection: close). */
 export function serializeFullResponse(input: HeadInput, body: Uint8Array | null): SerializedResponse {
   const length = body === null ? 0 : body.byteLength;
-  const date = httpDate();
+  const date = httpDate(input.nowMs);
   let head = input.flatFields != null ? rememberedHead(input, length, date) : null;
   if (head !== null && head.result !== null && head.resultBody === body) return head.result;
   if (head === null) {

@@ -191,3 +191,27 @@ test("deadline group: setting the same duration again moves an entry to the tail
   clock.advance(1);
   assert.equal(a.fired, 2);
 });
+
+test("a keep-alive response reads the server's clock once: its Date and the idle deadline after it", async () => {
+  const clock = new FakeClock();
+  clock.time = Date.UTC(2026, 11, 4, 1, 2, 3, 400);
+  let reads = 0;
+  const now = clock.now.bind(clock);
+  clock.now = () => {
+    reads++;
+    return now();
+  };
+  const transport = new FakeTransport();
+  const connection = new Connection(transport, configFor(() => new Response("ok"), clock, { keepAliveTimeout: 5_000 }));
+  reads = 0;
+  connection.onData(enc(GET("/")));
+  await settle();
+  assert.deepEqual(statuses(transport.text), [200]);
+  assert.match(transport.text, /\r\nDate: Fri, 04 Dec 2026 01:02:03 GMT\r\n/, "the Date is the server clock's time");
+  assert.equal(reads, 1, "one reading serves the Date and the keep-alive deadline");
+  clock.advance(4_999);
+  assert.equal(transport.ended, false);
+  clock.advance(1);
+  assert.equal(transport.ended, true, "the keep-alive deadline runs from that reading");
+  connection.onClose();
+});
