@@ -1,5 +1,6 @@
 // Running the scenarios: start servers, check their bytes, warm them up, then measure them interleaved
-// (round 1: A B, round 2: A B, …) so drift on a shared machine hits both sides of a ratio alike.
+// (round 1: A B, round 2: A B, …) so drift on a shared machine hits both sides of a ratio alike. Every
+// round starts its own processes, so the rounds also sample how each runtime's JIT and GC settled.
 import { Agent, get } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -122,23 +123,25 @@ function newRow(id: string, title: string, runtime: RuntimeName, unit: Row["unit
 
 export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions): Promise<Row[]> {
   const roles = [["weft", sc.weft], ["baseline", sc.baseline]] as const;
-  const entries: { row: Row; role: Sample["role"]; server: RunningServer }[] = [];
-  const rows: Row[] = [];
-  try {
-    for (const runtime of opts.runtimes) {
-      const row = newRow(sc.id, sc.title, runtime, "req/s", serverLabel({ runtime, kind: sc.weft }), serverLabel({ runtime, kind: sc.baseline }));
-      rows.push(row);
-      for (const [role, kind] of roles) {
-        const server = await startChecked({ runtime, kind }, ["/", sc.path], opts, row);
-        if (server) entries.push({ row, role, server });
+  const rows = opts.runtimes.map((runtime) =>
+    newRow(sc.id, sc.title, runtime, "req/s", serverLabel({ runtime, kind: sc.weft }), serverLabel({ runtime, kind: sc.baseline })));
+  const wrkOptions = { connections: opts.connections, threads: opts.wrkThreads, pipeline: sc.pipeline, method: sc.method, body: sc.body };
+  for (let round = 1; round <= opts.rounds; round++) {
+    // Fresh processes each round, each warmed up: a process keeps what its JIT and GC decided early on
+    // (which allocation sites are pretenured, what got inlined), and that differs from one start to the
+    // next. One process per server for every round would let one start's luck decide all the rounds.
+    const entries: { row: Row; role: Sample["role"]; server: RunningServer }[] = [];
+    try {
+      for (const row of rows) {
+        for (const [role, kind] of roles) {
+          const server = await startChecked({ runtime: row.runtime, kind }, ["/", sc.path], opts, row);
+          if (server) entries.push({ row, role, server });
+        }
       }
-    }
-    const wrkOptions = { connections: opts.connections, threads: opts.wrkThreads, pipeline: sc.pipeline, method: sc.method, body: sc.body };
-    for (const { row, server } of entries) {
-      log(`warm-up ${server.label} ${opts.warmupS}s`);
-      await attempt(row, server, () => load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.warmupS }));
-    }
-    for (let round = 1; round <= opts.rounds; round++) {
+      for (const { row, server } of entries) {
+        log(`round ${round} warm-up ${server.label} ${opts.warmupS}s`);
+        await attempt(row, server, () => load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.warmupS }));
+      }
       for (const { row, role, server } of entries) {
         const measured = await attempt(row, server, () => load(server, server.origin + sc.path, { ...wrkOptions, durationS: opts.durationS }));
         if (!measured) continue;
@@ -151,9 +154,9 @@ export async function runThroughput(sc: ThroughputScenario, opts: BenchOptions):
         });
         log(`round ${round} ${server.label}: ${Math.round(wrk.rps)} req/s, p99 ${(wrk.latencyUs.p99 / 1000).toFixed(2)} ms, ${cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${wrk.wrkCores.toFixed(2)} cores${wrk.errorCount ? `, errors ${JSON.stringify(wrk.errors)}` : ""}`);
       }
+    } finally {
+      await Promise.all(entries.map((e) => e.server.stop()));
     }
-  } finally {
-    await Promise.all(entries.map((e) => e.server.stop()));
   }
   return rows;
 }
