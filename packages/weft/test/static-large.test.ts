@@ -1,5 +1,5 @@
-// Issue 5: a 1 GiB file (sparse) streams from disk with bounded memory, for a fast reader (twice: the
-// second download shows memory does not grow with bytes served) and for a reader that stops reading.
+// Issue 5: a 1 GiB file (sparse) streams from disk with bounded memory, for a fast reader (three times:
+// the later downloads show memory does not grow with bytes served) and for a reader that stops reading.
 // The server runs in a child process on the same runtime, so its RSS is its own; it reports RSS at
 // /__rss over a second connection while the download runs.
 import { test, before, after } from "node:test";
@@ -20,7 +20,7 @@ const MAX_GROWTH_BYTES = 32 * 1024 ** 2;
  * ~64 MiB of them, so RSS climbs to a garbage-collector plateau (measured +40 MiB on Node, +40–80 MiB on
  * Deno over repeated downloads) whatever the file size. An eighth of what buffering the file would cost. */
 const MAX_PLATEAU_BYTES = 128 * 1024 ** 2;
-/** Allowed RSS growth over a SECOND 1 GiB download, once the collector's plateau is reached: the issue's
+/** Allowed RSS growth over a later 1 GiB download, once the collector's plateau is reached: the issue's
  * "a few MiB". Memory that grew with the bytes served (a leak of 1.5% of them) would show here; measured
  * +0–5 MiB on Node, Deno and Bun. */
 const MAX_SECOND_DOWNLOAD_GROWTH_BYTES = 16 * 1024 ** 2;
@@ -108,10 +108,10 @@ function download(target: string, extraHeaders = ""): Promise<{ head: string; bo
   });
 }
 
-test("a 1 GiB file downloads completely with bounded server memory, and a second one adds a few MiB at most", async () => {
+test("a 1 GiB file downloads completely with bounded server memory, and later ones add a few MiB at most", async () => {
   const cold = await rss();
   const peaks: number[] = [];
-  for (const round of [1, 2]) {
+  for (const round of [1, 2, 3]) {
     let result: { head: string; bodyBytes: number } | undefined;
     const started = performance.now();
     peaks.push(await peakRssDuring(download("/big.bin").then((r) => (result = r))));
@@ -121,9 +121,13 @@ test("a 1 GiB file downloads completely with bounded server memory, and a second
     assert.match(result!.head, /\r\ncontent-length: 1073741824(\r\n|$)/i);
     assert.equal(result!.bodyBytes, GIB);
   }
-  const [first, second] = peaks as [number, number];
+  const [first, second, third] = peaks as [number, number, number];
   assert.ok(first - cold < MAX_PLATEAU_BYTES, `server RSS grew ${mib(first - cold)} serving 1 GiB`);
-  assert.ok(second - first < MAX_SECOND_DOWNLOAD_GROWTH_BYTES, `the second 1 GiB grew server RSS by ${mib(second - first)}`);
+  // Memory that grows with the bytes served raises every later peak (the third by twice as much); one
+  // collection that ran late raises one. So the smaller of the two later growths is what is judged (Bun
+  // once peaked 16.2 MiB above the first download on the second and not again).
+  const growth = Math.min(second, third) - first;
+  assert.ok(growth < MAX_SECOND_DOWNLOAD_GROWTH_BYTES, `1 GiB more grew server RSS by ${mib(second - first)} and then ${mib(third - first)}`);
 });
 
 test("a reader that stops reading does not make the server read ahead", async () => {
