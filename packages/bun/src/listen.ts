@@ -10,9 +10,12 @@ const EndRequested = 1;
 const WriteShut = 2;
 const PeerEnded = 4;
 const Closed = 8;
+/** The bits above the flags hold the remote port once read (0: not read yet; a peer's port is never 0). */
+const PORT_SHIFT = 4;
 
 /** Four slots and nothing else per idle connection (issue 6: RSS per idle connection): the address is
- * read from the socket when asked for (no string kept), and the flags are bits of one number. */
+ * read from the socket when asked for (no string kept), and the flags and the remote port are bits of
+ * one number. */
 class BunTransport implements Transport {
   events: ConnectionEvents | null = null;
   /** Bytes the socket did not take yet (socket.write does not buffer: NOTES.md); sent on drain. Null
@@ -26,9 +29,15 @@ class BunTransport implements Transport {
     return this.socket.remoteAddress;
   }
 
-  /** 0 once the socket is closed (Bun reports undefined then). */
+  /** Read from the socket once: Bun's getter costs ~0.12 µs of the main thread per call, and the pool
+   * sends the remote address with every job (1.4% of main's time under `GET /` through the pool). 0 if
+   * first asked once the socket is closed (Bun reports undefined then). */
   get remotePort(): number {
-    return this.socket.remotePort ?? 0;
+    const known = this.state >>> PORT_SHIFT;
+    if (known !== 0) return known;
+    const port = this.socket.remotePort ?? 0;
+    this.state |= port << PORT_SHIFT;
+    return port;
   }
 
   /** False when the kernel's send buffer is full (anything left queued): core waits for onDrain. */
