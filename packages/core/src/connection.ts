@@ -812,11 +812,11 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     const collected = exchange.collected;
     if (exchange.response === null || collected === null) return this.writeFull(exchange, null, now);
     if (collected.complete) return this.writeFull(exchange, collected.body, now);
-    return this.writeStreamed(exchange);
+    return this.writeStreamed(exchange, now);
   }
 
   /** Head and whole body in one buffer; the handler's response, or 500 when it failed. `now`: the time
-   * for its Date (undefined: the system clock's now). */
+   * for its Date (undefined: the system clock's now, for a response written after a wait). */
   private writeFull(exchange: Exchange, body: Uint8Array | null, now?: number): boolean {
     const head = exchange.head!;
     const response = exchange.response;
@@ -844,8 +844,9 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   }
 
   /** A live response body: head now, then each chunk as the handler produces it, pulled only while the
-   * socket keeps up. Chunked for HTTP/1.1 (RFC 9112 §7.1); for HTTP/1.0, raw bytes then close. */
-  private async writeStreamed(exchange: Exchange): Promise<boolean> {
+   * socket keeps up. Chunked for HTTP/1.1 (RFC 9112 §7.1); for HTTP/1.0, raw bytes then close. `now`:
+   * the pass's clock reading, for the head's Date (written before the first wait). */
+  private async writeStreamed(exchange: Exchange, now: number | undefined): Promise<boolean> {
     const head = exchange.head!;
     const response = exchange.response!;
     const collected = exchange.collected as Extract<typeof exchange.collected, { complete: false }>;
@@ -857,12 +858,12 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     const declared = declaredLength(response.headers);
     let serialized: ReturnType<typeof serializeHead>;
     try {
-      serialized = serializeHead({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive: this.keepAliveFor(exchange), bodyLength: declared });
+      serialized = serializeHead({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive: this.keepAliveFor(exchange), bodyLength: declared, nowMs: now });
     } catch (error) {
       reader.cancel().catch(ignore);
       this.config.onHandlerError(error);
       exchange.response = null;
-      return this.writeFull(exchange, null);
+      return this.writeFull(exchange, null, now);
     }
     exchange.status = response.status;
     this.push(serialized.bytes);
