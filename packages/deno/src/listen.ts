@@ -101,9 +101,15 @@ export class DenoTransport implements Transport {
     this.close(undefined);
   }
 
-  /** The first write of a turn, from sendQueued (unless the connection closed meanwhile). */
+  /** The first write of a turn, from sendQueued (unless the connection closed meanwhile). A throw here
+   * would strand every transport queued behind this one, so it closes this connection instead. */
   sendCurrent(): void {
-    if (!this.closed) this.send(this.current!);
+    if (this.closed) return;
+    try {
+      this.send(this.current!);
+    } catch (error) {
+      this.close(error);
+    }
   }
 
   /** One conn.write at a time; `written` goes on with the rest. A callback rather than an async loop:

@@ -107,3 +107,25 @@ test("a write in a later turn is handed over in that turn", async () => {
   await null;
   assert.deepEqual(a.calls, ["a write first", "a write second"]);
 });
+
+test("a conn.write that throws closes its own connection only; the rest of the turn is still sent", async () => {
+  const a = new FakeConn("a");
+  const b = new FakeConn("b");
+  a.write = () => {
+    throw new Error("bad resource");
+  };
+  const ta = transportOver(a);
+  const tb = transportOver(b);
+  let closedWith: unknown = "not closed";
+  ta.events = { onData() {}, onDrain() {}, onEnd() {}, onClose: (error) => (closedWith = error) };
+  ta.write(bytes("lost"));
+  tb.write(bytes("sent"));
+  await settle();
+  assert.equal((closedWith as Error).message, "bad resource");
+  assert.deepEqual(a.calls, ["a close"]);
+  assert.deepEqual(b.calls, ["b write sent"]);
+  tb.write(bytes("next"));
+  b.complete();
+  await settle();
+  assert.deepEqual(b.calls, ["b write sent", "b write next"], "the queue is not stuck");
+});
