@@ -35,6 +35,14 @@ function transportOver(conn: FakeConn): DenoTransport {
   return new DenoTransport(conn as unknown as Deno.TcpConn);
 }
 
+/** A transport whose onClose is recorded: `closed()` is what it was called with ("not closed": never). */
+function watchedTransportOver(conn: FakeConn): { transport: DenoTransport; closed: () => unknown } {
+  const transport = transportOver(conn);
+  let closedWith: unknown = "not closed";
+  transport.events = { onData() {}, onDrain() {}, onEnd() {}, onClose: (error) => (closedWith = error) };
+  return { transport, closed: () => closedWith };
+}
+
 /** Let every queued microtask (and the promise callbacks they queue) run. */
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -82,16 +90,14 @@ test("end() right after a write sends the bytes, then FIN", async () => {
 test("a connection destroyed before the hand-over writes nothing; the others still write", async () => {
   const a = new FakeConn("a");
   const b = new FakeConn("b");
-  const ta = transportOver(a);
+  const { transport: ta, closed } = watchedTransportOver(a);
   const tb = transportOver(b);
-  let closedWith: unknown = "not closed";
-  ta.events = { onData() {}, onDrain() {}, onEnd() {}, onClose: (error) => (closedWith = error) };
   ta.write(bytes("dropped"));
   tb.write(bytes("kept"));
   ta.destroy();
   await settle();
   assert.deepEqual(a.calls, ["a close"]);
-  assert.equal(closedWith, undefined);
+  assert.equal(closed(), undefined);
   assert.deepEqual(b.calls, ["b write kept"]);
 });
 
@@ -114,14 +120,12 @@ test("a conn.write that throws closes its own connection only; the rest of the t
   a.write = () => {
     throw new Error("bad resource");
   };
-  const ta = transportOver(a);
+  const { transport: ta, closed } = watchedTransportOver(a);
   const tb = transportOver(b);
-  let closedWith: unknown = "not closed";
-  ta.events = { onData() {}, onDrain() {}, onEnd() {}, onClose: (error) => (closedWith = error) };
   ta.write(bytes("lost"));
   tb.write(bytes("sent"));
   await settle();
-  assert.equal((closedWith as Error).message, "bad resource");
+  assert.equal((closed() as Error).message, "bad resource");
   assert.deepEqual(a.calls, ["a close"]);
   assert.deepEqual(b.calls, ["b write sent"]);
   tb.write(bytes("next"));
