@@ -32,7 +32,8 @@ const WRITE_HIGH_WATER_BYTES = 64 * 1024;
  * microtasks; a response handed to `conn.write` at once would go out between two requests' work, each
  * `sendto` waking the client's side anew. Handed over in one microtask queued behind that batch, the
  * responses of the tick leave back to back instead (issue 6, keep-alive `GET /`: +3% req/s, the median
- * of 42 interleaved rounds, 33 of them faster; BENCHMARKS.md). Nothing waits longer than the current turn of microtasks.
+ * of 42 interleaved rounds, 33 of them faster; BENCHMARKS.md). Nothing waits longer than the current
+ * turn of microtasks.
  */
 const sendQueue: DenoTransport[] = [];
 
