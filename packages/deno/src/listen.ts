@@ -102,22 +102,22 @@ export class DenoTransport implements Transport {
     this.close(undefined);
   }
 
-  /** The first write of a turn, from sendQueued (unless the connection closed meanwhile). A throw here
-   * would strand every transport queued behind this one, so it closes this connection instead. */
+  /** The first write of a turn, from sendQueued (unless the connection closed meanwhile). */
   sendCurrent(): void {
-    if (this.closed) return;
-    try {
-      this.send(this.current!);
-    } catch (error) {
-      this.close(error);
-    }
+    if (!this.closed) this.send(this.current!);
   }
 
   /** One conn.write at a time; `written` goes on with the rest. A callback rather than an async loop:
-   * a keep-alive response then costs one promise (conn.write's), not three. */
+   * a keep-alive response then costs one promise (conn.write's), not three. A conn.write that throws
+   * closes this connection: thrown inside sendQueued it would strand the transports queued behind this
+   * one, inside `written` it would be an unhandled rejection. */
   private send(data: Uint8Array): void {
     this.current = data;
-    this.conn.write(data).then(this.written, this.failed);
+    try {
+      this.conn.write(data).then(this.written, this.failed);
+    } catch (error) {
+      this.close(error);
+    }
   }
 
   /** conn.write may take only part of a buffer: write the rest, then the next queued buffer. */
