@@ -136,6 +136,12 @@ export interface Parser {
   /** Between messages and holding nothing (no partial line, no leading empty lines counted), not paused,
    * not finished: it would behave exactly like a new parser, so it can be reused (connection.ts). */
   readonly pristine: boolean;
+  /** For a caller that answers a repeated request itself (connection.ts, "the fast lane"): when the
+   * parser is pristine and `chunk` is exactly the last head it handed out, whole and with no body, the
+   * head that feed(chunk) would hand out (a copy, checked as that one was: same bytes, same limits),
+   * else null. Calls nothing back and changes nothing: after feed(chunk) the parser would be pristine
+   * again, exactly as it is. */
+  repeatedRequest(chunk: Uint8Array): RequestHead | null;
 }
 
 export function createParser(callbacks: ParserCallbacks, options?: ParserOptions): Parser {
@@ -705,20 +711,17 @@ class RequestParser implements Parser {
     if (end - pos < n) return -1;
     if (!bytesEqualAt(chunk, pos, this.lastHeadBytes, n)) return -1;
     this.inMessage = true;
-    this.deliver({
-      method: last.method,
-      target: last.target,
-      targetForm: last.targetForm,
-      versionMinor: last.versionMinor,
-      fields: last.fields.clone(),
-      keepAlive: last.keepAlive,
-      expectContinue: last.expectContinue,
-      upgrade: last.upgrade,
-      bodyKind: last.bodyKind,
-      contentLength: last.contentLength,
-      headBytes: n,
-    });
+    this.deliver(copyHead(last));
     return pos + n;
+  }
+
+  repeatedRequest(chunk: Uint8Array): RequestHead | null {
+    const last = this.lastHead;
+    if (last === null || last.bodyKind !== "none" || chunk.length !== last.headBytes || !this.pristine) return null;
+    if (!bytesEqualAt(chunk, 0, this.lastHeadBytes, last.headBytes)) return null;
+    // Read by feed, this chunk would be one bodyless message, after which the parser is pristine again,
+    // as it is now: nothing to change.
+    return copyHead(last);
   }
 
   /** A complete head: reset the section, enter its body (or end the message) and call back. */
@@ -770,6 +773,23 @@ class RequestParser implements Parser {
     this.inMessage = false;
     this.cb.onEnd(trailers);
   }
+}
+
+/** A remembered head as a new head for a receiver (who may change its fields: they are copied too). */
+function copyHead(last: RequestHead): RequestHead {
+  return {
+    method: last.method,
+    target: last.target,
+    targetForm: last.targetForm,
+    versionMinor: last.versionMinor,
+    fields: last.fields.clone(),
+    keepAlive: last.keepAlive,
+    expectContinue: last.expectContinue,
+    upgrade: last.upgrade,
+    bodyKind: last.bodyKind,
+    contentLength: last.contentLength,
+    headBytes: last.headBytes,
+  };
 }
 
 /** Which limit a request line over maxRequestLineBytes broke, judged on its first limit+1 bytes only

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createParser } from "../src/parser.ts";
 import type { RequestHead } from "../src/parser.ts";
-import { byteByByte, bytes, run } from "./parser-harness.ts";
+import { byteByByte, bytes, run, summarize } from "./parser-harness.ts";
 
 const SEED = 20261202;
 const RUNS = 200;
@@ -102,4 +102,63 @@ test("each repeated head has its own Fields: changing one head's fields changes 
   assert.notEqual(heads[1]!.fields, heads[2]!.fields);
   for (let k = 0; k < 3; k++) assert.deepEqual(heads[k]!.fields.getAll("x-added"), [String(k + 1)]);
   assert.deepEqual(heads.map((h) => h.target), ["/a?b=c", "/a?b=c", "/a?b=c"]);
+});
+
+// repeatedRequest: the connection's fast lane asks, before feeding, whether a chunk is exactly the last
+// head again (connection.ts answerRepeated). The oracle is feed itself: the head it would hand out, and
+// the parser's state afterwards.
+
+/** A parser that has read `head` once, and what it called back since. */
+function parserAfter(head: string) {
+  const seen: RequestHead[] = [];
+  const parser = createParser({
+    onHead: (h) => seen.push(h),
+    onBody: () => {},
+    onEnd: () => {},
+    onError: (error) => assert.fail(error.kind),
+  });
+  parser.feed(bytes(head));
+  seen.length = 0;
+  return { parser, seen };
+}
+
+test("repeatedRequest hands out what feeding the same bodyless head would, calls nothing back and leaves the parser as feeding would", () => {
+  for (const head of HEADS) {
+    const bodyless = !head.includes("Content-Length") && !head.includes("chunked");
+    const { parser, seen } = parserAfter(head);
+    const repeated = parser.repeatedRequest(bytes(head));
+    assert.equal(seen.length, 0, "no callback");
+    if (!bodyless) {
+      assert.equal(repeated, null, `a head with a body is left to feed: ${JSON.stringify(head)}`);
+      continue;
+    }
+    assert.ok(repeated !== null, JSON.stringify(head));
+    assert.ok(parser.pristine && parser.idle && !parser.failed);
+    parser.feed(bytes(head));
+    assert.equal(seen.length, 1);
+    assert.deepEqual(summarize(repeated), summarize(seen[0]!));
+    assert.notEqual(repeated.fields, seen[0]!.fields, "its own Fields");
+  }
+});
+
+test("repeatedRequest says null, changing nothing, for any other chunk: one byte changed, dropped or added, more or less than the head, or a parser in the middle of a head", () => {
+  const head = HEADS[1]!;
+  const others: string[] = ["", head.slice(0, -1), head + head, head + "\r\n", "\r\n" + head];
+  for (let i = 0; i < head.length; i++) {
+    others.push(head.slice(0, i) + String.fromCharCode(head.charCodeAt(i) ^ 0x20) + head.slice(i + 1));
+    others.push(head.slice(0, i) + head.slice(i + 1));
+    others.push(head.slice(0, i) + "a" + head.slice(i));
+  }
+  for (const other of others) {
+    const { parser, seen } = parserAfter(head);
+    assert.equal(parser.repeatedRequest(bytes(other)), null, JSON.stringify(other));
+    assert.equal(seen.length, 0);
+    assert.ok(parser.pristine);
+  }
+  // Part of a head held: not pristine, so not even the exact head is taken.
+  const { parser } = parserAfter(head);
+  parser.feed(bytes("GET /"));
+  assert.equal(parser.repeatedRequest(bytes(head)), null);
+  // Nothing remembered yet (a new parser): null.
+  assert.equal(createParser({ onHead: () => {}, onBody: () => {}, onEnd: () => {}, onError: () => {} }).repeatedRequest(bytes(head)), null);
 });
