@@ -137,6 +137,11 @@ function bodyBytes(body: SimpleParts["body"]): Uint8Array | null {
   }
   return lastBodyBytes;
 }
+/** A simple response (weft-response.ts) for `head`, with `status` (the Response's) and `body` (its body
+ * as bytes), head and body in one buffer. Throws InvalidResponseError for a field weft refuses. */
+function serializeSimple(head: RequestHead, status: number, simple: SimpleParts, body: Uint8Array | null, keepAlive: boolean, now: number | undefined): SerializedResponse {
+  return serializeFullResponse({ status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body);
+}
 const HTTP_10 = "HTTP/1.0";
 const HTTP_11 = "HTTP/1.1";
 const NO_VALUE = "-";
@@ -282,6 +287,13 @@ const PAUSE_BITS = 0b1111;
 const TIMER_SHIFT = 16;
 const TIMER_BITS = 0b111 << TIMER_SHIFT;
 
+/** The fast lane (`answerRepeated`) starts only when `state` has no bit but these: nothing paused,
+ * pending, ending or failed, only what every kept-alive connection carries. */
+const LANE_STATE_BITS = Flag.SawHead | TIMER_BITS;
+/** While the lane's handler ran, these may have been set by the lane itself; any other bit means an
+ * event came meanwhile, and the ordinary path takes over. */
+const LANE_BUSY_BITS = LANE_STATE_BITS | Flag.NewHead | Flag.Responding;
+
 /** `Phase` as small numbers, so the timer's phase fits in `state`. */
 const PhaseCode = { Idle: 1, ReadingHead: 2, ReadingBody: 3, Busy: 4, WriteBlocked: 5, Closing: 6, Closed: 7 } as const;
 type PhaseCode = (typeof PhaseCode)[keyof typeof PhaseCode];
@@ -370,6 +382,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
 
   onData(chunk: Uint8Array): void {
     const state = this.state;
+    if ((state & ~LANE_STATE_BITS) === 0 && this.work === null && this.answerRepeated(chunk)) return;
     if ((state & (Flag.Ended | Flag.Closed)) !== 0) return; // lingering after our FIN: read and drop
     if ((state & PAUSE_BITS) !== 0 || this.leftover !== null) {
       // The adapter may deliver a chunk it already had before our pause took effect.
@@ -414,6 +427,85 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (this.activeReader !== null) this.activeReader.cancel().catch(ignore);
     this.notify();
     this.config.onClosed?.(this);
+  }
+
+  // =================================================================================================
+  // The fast lane: a keep-alive client asking the same thing again
+
+  /**
+   * Answers `chunk` without the queue, the Work or the response loop, when it can be answered exactly as
+   * they would: the connection is idle with nothing pending (checked by onData), the chunk is exactly the
+   * last head the parser handed out, whole and bodyless (`Parser.repeatedRequest`), and the handler
+   * returns a simple response synchronously that keeps the connection. What a benchmark's client does,
+   * and what most keep-alive traffic looks like. It halves core's JavaScript per such request
+   * (`bench:connection`, BENCHMARKS.md).
+   *
+   * False: nothing was read, and onData goes the ordinary way. Once the handler has been called, any other
+   * outcome (a throw, a promise, a body to collect, a Connection: close, a field weft refuses, a server
+   * shutting down meanwhile) is handed to the ordinary path as the exchange it would have queued
+   * (`adopt`), so the answer is the same either way.
+   */
+  private answerRepeated(chunk: Uint8Array): boolean {
+    const config = this.config;
+    // Not with a pool (its answers come later), nor when a request waiting for its answer must pause
+    // reading (maxPipelinedRequests 1): the lane queues nothing, so it never pauses for the pipeline.
+    if (config.submit !== undefined || config.connection.maxPipelinedRequests < 2) return false;
+    const spares = sharedOf(config).spares;
+    if (spares.length === 0) return false;
+    // The parser the ordinary path would borrow (the last spare), asked without borrowing it.
+    const head = spares[spares.length - 1]!.parser.repeatedRequest(chunk);
+    if (head === null || !head.keepAlive || head.method === "CONNECT" || head.targetForm === "absolute") return false;
+    // Responding while the handler runs: its answer is taken here (becameReady starts nothing), and an
+    // event meanwhile (a shutdown from inside the handler) leaves the answer to us.
+    this.state |= Flag.NewHead | Flag.SawHead | Flag.Responding;
+    const startedAt = config.onLog ? config.clock.now() : 0;
+    let result: Response | Promise<Response>;
+    try {
+      // The URL is trusted as in parsedHead: not absolute-form.
+      result = config.fetch(buildRequest(head, null, config.fallbackHost, true), new RequestInfo(this.transport));
+    } catch (error) {
+      this.adopt(head, startedAt, error, true);
+      return true;
+    }
+    const response = result instanceof NativeResponse ? result : null;
+    const simple = response !== null && (this.state & ~LANE_BUSY_BITS) === 0 ? simpleParts(response) : null;
+    if (response === null || simple === null) {
+      this.adopt(head, startedAt, result, false);
+      return true;
+    }
+    const status = response.status; // as writeFull reads it
+    const now = config.clock.now();
+    const body = bodyBytes(simple.body);
+    let serialized: SerializedResponse | null = null;
+    try {
+      serialized = serializeSimple(head, status, simple, body, true, now);
+    } catch {
+      // A field weft refuses: the ordinary path serializes it again, reports it and answers 500.
+    }
+    if (serialized === null || !serialized.keepAlive) {
+      this.adopt(head, startedAt, result, false);
+      return true;
+    }
+    this.state &= ~Flag.Responding;
+    if (config.onLog !== undefined) this.logEntry(head, status, serialized.framing === "length" && body !== null ? body.byteLength : 0, startedAt, response);
+    if (!this.transport.write(serialized.bytes)) {
+      this.writeBlocked = true;
+      this.pause(Pause.Write);
+    }
+    this.rearm(now);
+    return true;
+  }
+
+  /** The lane's request, handed to the ordinary path: queued as parsedHead queues it, with what the
+   * handler returned (or, `threw`, what it threw) taken as `run` takes it, then the response loop as
+   * after any event. One exchange is queued, so with maxPipelinedRequests ≥ 2 reading goes on. */
+  private adopt(head: RequestHead, startedAt: number, outcome: unknown, threw: boolean): void {
+    const exchange = new Exchange(head, startedAt);
+    this.enqueue(exchange);
+    if (threw) this.handlerFailed(exchange, outcome);
+    else this.settle(exchange, outcome as Response | Promise<Response>);
+    this.state &= ~Flag.Responding;
+    this.afterEvent();
   }
 
   // =================================================================================================
@@ -632,6 +724,11 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       this.handlerFailed(exchange, error);
       return;
     }
+    this.settle(exchange, result);
+  }
+
+  /** What the handler returned: a Response is taken at once, a promise is followed. */
+  private settle(exchange: Exchange, result: Response | Promise<Response>): void {
     if (result instanceof NativeResponse) this.accept(exchange, result);
     else Promise.resolve(result).then((response) => this.accept(exchange, response), (error: unknown) => this.handlerFailed(exchange, error));
   }
@@ -826,7 +923,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       try {
         const simple = exchange.simple;
         result = simple !== null
-          ? serializeFullResponse({ status: response.status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body)
+          ? serializeSimple(head, response.status, simple, body, keepAlive, now)
           : serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body);
         exchange.status = response.status;
         exchange.bytes = result.framing === "length" && body !== null ? body.byteLength : 0;
@@ -1235,19 +1332,23 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   }
 
   private log(exchange: Exchange): void {
-    const onLog = this.config.onLog;
-    if (onLog === undefined) return;
-    const head = exchange.head;
-    onLog({
+    if (this.config.onLog === undefined) return;
+    this.logEntry(exchange.head, exchange.status, exchange.bytes, exchange.startedAt, exchange.response);
+  }
+
+  /** One access-log entry: `status` and body `bytes` as written, `response` the handler's (null: none). */
+  private logEntry(head: RequestHead | null, status: number, bytes: number, startedAt: number, response: Response | null): void {
+    const config = this.config;
+    config.onLog!({
       remoteAddress: this.transport.remoteAddress,
       method: head?.method ?? NO_VALUE,
       target: head?.target ?? NO_VALUE,
       version: head === null ? NO_VALUE : head.versionMinor === 1 ? HTTP_11 : HTTP_10,
-      status: exchange.status,
-      bytes: exchange.bytes,
-      startedAt: exchange.startedAt,
-      durationMs: this.config.clock.now() - exchange.startedAt,
-      workerId: exchange.response !== null ? this.config.workerOf?.(exchange.response) : undefined,
+      status,
+      bytes,
+      startedAt,
+      durationMs: config.clock.now() - startedAt,
+      workerId: response !== null ? config.workerOf?.(response) : undefined,
     });
   }
 }
