@@ -142,6 +142,10 @@ function bodyBytes(body: SimpleParts["body"]): Uint8Array | null {
 function serializeSimple(head: RequestHead, status: number, simple: SimpleParts, body: Uint8Array | null, keepAlive: boolean, now: number | undefined): SerializedResponse {
   return serializeFullResponse({ status, headers: simple.headers ?? NO_FIELDS, flatFields: simple.headers === null ? simple.fields : null, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body);
 }
+/** Body bytes a whole response carries, for the access log (none when its framing leaves the body out). */
+function bodyBytesSent(serialized: SerializedResponse, body: Uint8Array | null): number {
+  return serialized.framing === "length" && body !== null ? body.byteLength : 0;
+}
 const HTTP_10 = "HTTP/1.0";
 const HTTP_11 = "HTTP/1.1";
 const NO_VALUE = "-";
@@ -487,11 +491,8 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       return true;
     }
     this.state &= ~Flag.Responding;
-    if (config.onLog !== undefined) this.logEntry(head, status, serialized.framing === "length" && body !== null ? body.byteLength : 0, startedAt, response);
-    if (!this.transport.write(serialized.bytes)) {
-      this.writeBlocked = true;
-      this.pause(Pause.Write);
-    }
+    if (config.onLog !== undefined) this.logEntry(head, status, bodyBytesSent(serialized, body), startedAt, response);
+    if (!this.transport.write(serialized.bytes)) this.writeRefused();
     this.rearm(now);
     return true;
   }
@@ -926,7 +927,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
           ? serializeSimple(head, response.status, simple, body, keepAlive, now)
           : serializeFullResponse({ status: response.status, headers: response.headers, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, body);
         exchange.status = response.status;
-        exchange.bytes = result.framing === "length" && body !== null ? body.byteLength : 0;
+        exchange.bytes = bodyBytesSent(result, body);
       } catch (error) {
         this.config.onHandlerError(error); // InvalidResponseError: header injection or bad status
       }
@@ -934,7 +935,7 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (result === null) {
       result = serializeFullResponse({ status: INTERNAL_ERROR_STATUS, headers: INTERNAL_ERROR_HEADERS, requestMethod: head.method, requestVersionMinor: head.versionMinor, keepAlive, bodyLength: null, nowMs: now }, INTERNAL_ERROR_BODY);
       exchange.status = INTERNAL_ERROR_STATUS;
-      exchange.bytes = result.framing === "length" ? INTERNAL_ERROR_BODY.byteLength : 0;
+      exchange.bytes = bodyBytesSent(result, INTERNAL_ERROR_BODY);
     }
     this.push(result.bytes);
     return result.keepAlive;
@@ -1119,10 +1120,15 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     work!.outBytes = 0;
     if (this.closed) return;
     if (!(out.length === 1 ? this.transport.write(out[0]!) : writeMany(this.transport, out, total))) {
-      this.writeBlocked = true;
-      this.pause(Pause.Write);
+      this.writeRefused();
       this.rearm(); // writeTimeout runs from now
     }
+  }
+
+  /** The socket took a write but wants no more for now: stop reading until it drains (onDrain). */
+  private writeRefused(): void {
+    this.writeBlocked = true;
+    this.pause(Pause.Write);
   }
 
   private nextEvent(): Promise<void> {
