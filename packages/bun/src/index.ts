@@ -5,12 +5,13 @@ import type { Server, ServeOptions } from "@weft/core";
 import { fs } from "./fs.ts";
 import { listen } from "./listen.ts";
 import { signals } from "./signals.ts";
-import { spawnWorker } from "./worker.ts";
 
 const importModule = (url: string): Promise<unknown> => import(url);
+/** worker.ts, only when serve() starts a pool (an inline server never loads its runtime modules). */
+const loadWorkerHost = async () => (await import("./worker.ts")).spawnWorker;
 
 export function serve(options: ServeOptions): Promise<Server> {
-  return createServer(options, { listen, spawnWorker, signals, fs, importModule });
+  return createServer(options, { listen, loadWorkerHost, signals, fs, importModule });
 }
 
 /** The FileSystem port (static files), for apps that serve files themselves. */

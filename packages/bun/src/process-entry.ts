@@ -1,7 +1,7 @@
 // weft's worker entry on Bun when the pool runs workers as child processes (see worker.ts): core's
 // child side of a process worker, over this process's IPC channel to the parent.
 import process from "node:process";
-import { type ParentChannel, runAsChildProcess } from "@weft/core";
+import { type ParentChannel, runAsChildProcess } from "@weft/core/pool";
 import { ownNice } from "./nice.ts";
 
 runAsChildProcess(process as ParentChannel, { nice: ownNice });

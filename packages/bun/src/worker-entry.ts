@@ -1,7 +1,8 @@
 // weft's worker entry on Bun (see worker.ts): the first message carries the start-up data; the entry
 // then builds the WorkerSidePort (ports.ts) over the Web Worker scope and hands it to core's worker loop.
 import process from "node:process";
-import type { StartEnvelope, WorkerSidePort } from "@weft/core";
+import type { WorkerSidePort } from "@weft/core";
+import type { StartEnvelope } from "@weft/core/pool";
 import { threadNice } from "./nice.ts";
 
 declare const self: Worker;

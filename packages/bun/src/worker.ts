@@ -14,7 +14,8 @@ import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { forkedWorker, type SpawnWorker, type StartEnvelope, type WorkerEvents, type WorkerHandle } from "@weft/core";
+import type { SpawnWorker, WorkerEvents, WorkerHandle } from "@weft/core";
+import { forkedWorker, type StartEnvelope } from "@weft/core/pool";
 
 /** Bun runs TypeScript natively, so the entry is TypeScript too. */
 const ENTRY = new URL("./worker-entry.ts", import.meta.url).href;

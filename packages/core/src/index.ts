@@ -32,13 +32,6 @@ export type { Clock, ConnectionConfig } from "./connection.ts";
 export { createServer, resolveHandler } from "./server.ts";
 export type { ResolvedHandler, ServerInternals } from "./server.ts";
 export { buildRequest, requestUrl } from "./request.ts";
-// The worker pool: handlers on N threads, one shared FIFO, deadlines, crash isolation (pool/; its
-// message protocol is typed in pool/protocol.ts, worker choice in pool/schedule.ts).
-export { createPool } from "./pool/pool.ts";
-export type { Pool, PoolConfig } from "./pool/pool.ts";
-export { pickWorker } from "./pool/schedule.ts";
-export { PROTOCOL_VERSION } from "./pool/protocol.ts";
-export { forkedWorker } from "./pool/forked.ts";
-export type { ForkedChild, StartEnvelope } from "./pool/forked.ts";
-export { runAsChildProcess } from "./pool/process-side.ts";
-export type { ChildProcessOptions, ParentChannel } from "./pool/process-side.ts";
+// The worker pool lives at "@weft/core/pool" (pool/index.ts): createPool, forkedWorker, runAsChildProcess,
+// pickWorker, PROTOCOL_VERSION. It is not re-exported here, so that an inline server never loads it:
+// serve() imports it when it starts a pool.

@@ -16,7 +16,6 @@ import type { Clock, ConnectionConfig } from "./connection.ts";
 import { resolveConnectionOptions, resolveLeniency, resolveLimits, resolvePoolOptions, resolveTimeouts } from "./options.ts";
 import type { ConnectionEvents, Listener, Transport } from "./ports.ts";
 import type { FetchHandler, PoolStats, RuntimePorts, Server, ServeOptions } from "./types.ts";
-import { createPool } from "./pool/pool.ts";
 import { installWeftResponse } from "./weft-response.ts";
 
 const DEFAULT_HOSTNAME = "127.0.0.1";
@@ -57,8 +56,11 @@ export async function resolveHandler(options: ServeOptions, ports: RuntimePorts)
       throw new RangeError(`weft: workers must be an integer >= 0 (0 runs the module inline), got ${String(workers).slice(0, 16)}`);
     }
     if (workers >= 1) {
+      // Loaded here, not imported at the top: an inline server never loads the pool or the adapter's
+      // worker host (pool/index.ts).
+      const [{ createPool }, spawnWorker] = await Promise.all([import("./pool/pool.ts"), ports.loadWorkerHost()]);
       const onLog = options.onPoolLog;
-      const pool = createPool({ module: url, pool: { ...options.pool, workers }, onLog }, ports.spawnWorker);
+      const pool = createPool({ module: url, pool: { ...options.pool, workers }, onLog }, spawnWorker);
       // A module that does not load fails serve() itself, as it does inline, instead of 502 per request.
       await pool.ready.catch(async (error) => {
         await pool.destroy();

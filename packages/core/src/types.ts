@@ -111,7 +111,9 @@ export interface PoolStats {
 /** Everything an adapter provides to core's `createServer`. */
 export interface RuntimePorts {
   listen: Listen;
-  spawnWorker: SpawnWorker;
+  /** The worker host, loaded when serve() starts a pool and never otherwise: its runtime modules
+   * (node:worker_threads, node:child_process) are not loaded by an inline server. */
+  loadWorkerHost(): Promise<SpawnWorker>;
   signals: Signals;
   fs: FileSystem;
   /** Import an app module on the main thread (inline module mode). */

@@ -20,7 +20,7 @@ function fakePorts() {
   };
   const ports: RuntimePorts = {
     listen,
-    spawnWorker: unused,
+    loadWorkerHost: unused,
     fs: { stat: unused, lstat: unused, realPath: unused, readDir: unused, openRange: unused },
     signals: {
       onShutdownSignal(listener) {

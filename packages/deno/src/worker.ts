@@ -15,7 +15,8 @@ import { fork } from "node:child_process";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { forkedWorker, type SpawnWorker } from "@weft/core";
+import type { SpawnWorker } from "@weft/core";
+import { forkedWorker } from "@weft/core/pool";
 
 /** Deno runs TypeScript natively, so the entries are TypeScript too. */
 const THREAD_ENTRY = new URL("./worker-entry.ts", import.meta.url);

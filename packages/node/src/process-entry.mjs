@@ -13,8 +13,8 @@ async function loadTypeScript() {
   register();
 }
 
-if (TYPESCRIPT.test(import.meta.resolve("@weft/core"))) await loadTypeScript();
-const { runAsChildProcess } = await import("@weft/core");
+if (TYPESCRIPT.test(import.meta.resolve("@weft/core/pool"))) await loadTypeScript();
+const { runAsChildProcess } = await import("@weft/core/pool");
 runAsChildProcess(process, {
   prepare: async (data) => {
     if (TYPESCRIPT.test(data.module)) await loadTypeScript();

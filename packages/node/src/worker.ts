@@ -6,7 +6,8 @@ import { fork } from "node:child_process";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { forkedWorker, type SpawnWorker, type WorkerEvents, type WorkerHandle } from "@weft/core";
+import type { SpawnWorker, WorkerEvents, WorkerHandle } from "@weft/core";
+import { forkedWorker } from "@weft/core/pool";
 
 /** Plain .mjs entries: Node 20 will not start a worker from a .ts file, even with tsx loaded in the
  * parent (NOTES.md); each entry registers tsx itself when the modules it imports need it. */
