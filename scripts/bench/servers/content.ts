@@ -112,16 +112,23 @@ export interface BenchEnv {
   staticDir: string;
 }
 
-/** Read the settings through whichever environment API the runtime has. */
-export function benchEnv(): BenchEnv {
+/** An environment variable, through whichever environment API the runtime has. On Deno, never through
+ * `globalThis.process`: its first use loads Deno's Node compatibility layer, ~1.6 MB of heap, which a
+ * benchmark server must not carry unless the server itself needs it (BENCHMARKS.md, "What an inline
+ * server loads"). */
+export function envVar(name: string): string | undefined {
   const g = globalThis as unknown as {
     Deno?: { env: { get(name: string): string | undefined } };
     process?: { env: Record<string, string | undefined> };
   };
-  const get = (name: string): string | undefined => (g.Deno ? g.Deno.env.get(name) : g.process?.env[name]);
+  return g.Deno ? g.Deno.env.get(name) : g.process?.env[name];
+}
+
+/** Read the settings. */
+export function benchEnv(): BenchEnv {
   return {
-    cpuIterations: Number(get("WEFT_BENCH_CPU_ITERS") ?? DEFAULT_CPU_ITERS),
-    staticDir: get("WEFT_BENCH_STATIC_DIR") ?? ".",
+    cpuIterations: Number(envVar("WEFT_BENCH_CPU_ITERS") ?? DEFAULT_CPU_ITERS),
+    staticDir: envVar("WEFT_BENCH_STATIC_DIR") ?? ".",
   };
 }
 

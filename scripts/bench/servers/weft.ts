@@ -5,7 +5,7 @@
 // Prints `WEFT_BENCH_PORT=<port>` once listening; exits cleanly on SIGTERM (for `--cpu-prof`).
 import type { Server, ServeOptions } from "@weft/core";
 import app from "./app.ts";
-import { IDLE_TIMEOUT_MS, PORT_LINE_PREFIX } from "./content.ts";
+import { envVar, IDLE_TIMEOUT_MS, PORT_LINE_PREFIX } from "./content.ts";
 
 interface Runtime {
   name: "node" | "deno" | "bun";
@@ -42,11 +42,11 @@ const workers = workersArg ? Number(workersArg.slice("--workers=".length)) : 0;
 const isolation = rt.args.includes("--processes") ? "process" : "thread";
 // WEFT_BENCH_LOOKAHEAD=N, WEFT_BENCH_STALL=MS: try another pool.lookahead / pool.lookaheadStall without
 // editing the defaults; WEFT_BENCH_POOL='{"taskTimeout":0}': any pool options, as JSON.
-const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const [aheadEnv, stallEnv, poolEnv] = ["WEFT_BENCH_LOOKAHEAD", "WEFT_BENCH_STALL", "WEFT_BENCH_POOL"].map(envVar);
 const lookahead = {
-  ...(env.WEFT_BENCH_LOOKAHEAD ? { lookahead: Number(env.WEFT_BENCH_LOOKAHEAD) } : {}),
-  ...(env.WEFT_BENCH_STALL ? { lookaheadStall: Number(env.WEFT_BENCH_STALL) } : {}),
-  ...(env.WEFT_BENCH_POOL ? JSON.parse(env.WEFT_BENCH_POOL) : {}),
+  ...(aheadEnv ? { lookahead: Number(aheadEnv) } : {}),
+  ...(stallEnv ? { lookaheadStall: Number(stallEnv) } : {}),
+  ...(poolEnv ? JSON.parse(poolEnv) : {}),
 };
 
 // The adapter for this runtime. A computed specifier, so typechecking the bench (with Node's types) does
