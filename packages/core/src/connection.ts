@@ -29,7 +29,7 @@
 
 import { HttpError } from "./errors.ts";
 import type { HttpErrorKind } from "./errors.ts";
-import { BodySource, Exchange } from "./exchange.ts";
+import { Exchange, RequestBody } from "./exchange.ts";
 import type { BodyOwner } from "./exchange.ts";
 import type { ConnectionOptions, Leniency, Limits, Timeouts } from "./options.ts";
 import { createParser } from "./parser.ts";
@@ -418,13 +418,13 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     this.ended = true;
     this.clearDeadline();
     const reading = this.reading;
-    if (reading !== null && reading.stream !== null) {
+    if (reading !== null && reading.requestBody !== null) {
       try {
-        reading.stream.error(new TypeError(CLIENT_GONE));
+        reading.requestBody.error(new TypeError(CLIENT_GONE));
       } catch {
         // already closed or errored
       }
-      reading.stream = null;
+      reading.requestBody = null;
     }
     this.reading = null;
     for (const exchange of this.queue) cancelCollected(exchange);
@@ -619,14 +619,14 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     // An Upgrade request (h2c, websocket) is served as plain HTTP/1.1: RFC 9110 §7.8 lets a server
     // ignore Upgrade, and the client then sees no 101 and carries on (or fails its handshake cleanly).
     // A 501 would break clients that merely offer an upgrade (`curl --http2` sends Upgrade: h2c).
-    let body: ReadableStream<Uint8Array> | null = null;
+    let body: RequestBody | null = null;
     if (head.bodyKind !== "none") {
       this.reading = exchange;
       if (methodTakesBody(head.method)) {
         // Size-based queue: at most highWaterMark bytes wait for the handler before reading pauses. With
         // Expect: 100-continue the mark is 0, so `pull` means "the handler reads" and triggers 100.
         const mark = head.expectContinue ? 0 : this.config.connection.highWaterMark;
-        body = new ReadableStream<Uint8Array>(new BodySource(this, exchange), { highWaterMark: mark, size: byteLength });
+        body = exchange.requestBody = new RequestBody(this, exchange, mark);
       }
     }
     let request: Request;
@@ -647,14 +647,14 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     const exchange = this.reading;
     if (exchange === null) return;
     exchange.received += view.byteLength;
-    const stream = exchange.stream;
-    if (stream === null) {
+    const body = exchange.requestBody;
+    if (body === null) {
       exchange.discarded += view.byteLength;
       if (exchange.discarded > this.config.connection.maxDiscardBodyBytes) this.closeAfterResponses();
       return;
     }
-    stream.enqueue(copy(view)); // the view points into a buffer the adapter reuses
-    if ((stream.desiredSize ?? 0) <= 0) this.pause(Pause.Body);
+    body.enqueue(copy(view)); // the view points into a buffer the adapter reuses
+    if (body.desiredSize <= 0) this.pause(Pause.Body);
   }
 
   parsedBodyEnd(): void {
@@ -662,9 +662,9 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
     if (exchange === null) return;
     this.reading = null;
     exchange.bodyDone = true;
-    if (exchange.stream !== null) {
-      exchange.stream.close();
-      exchange.stream = null;
+    if (exchange.requestBody !== null) {
+      exchange.requestBody.close();
+      exchange.requestBody = null;
     }
     this.unpause(Pause.Body);
   }
@@ -686,13 +686,13 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   private failBody(exchange: Exchange, status: number): void {
     this.reading = null;
     exchange.bodyDone = true;
-    if (exchange.stream !== null) {
+    if (exchange.requestBody !== null) {
       try {
-        exchange.stream.error(new HttpError(status === statusOf("body_timeout") ? "body_timeout" : "bad_chunk"));
+        exchange.requestBody.error(new HttpError(status === statusOf("body_timeout") ? "body_timeout" : "bad_chunk"));
       } catch {
         // already closed
       }
-      exchange.stream = null;
+      exchange.requestBody = null;
     }
     if (!exchange.responseStarted && this.queue.includes(exchange)) this.refuse(exchange, status);
     else this.closeAfterResponses();
@@ -1067,11 +1067,11 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
   /** After a response: decide what happens to the rest of its request body. False: close. */
   private afterResponse(exchange: Exchange): boolean {
     if (exchange.bodyDone || exchange !== this.reading) return true;
-    const stream = exchange.stream;
-    if (stream !== null) {
-      exchange.stream = null;
+    const body = exchange.requestBody;
+    if (body !== null) {
+      exchange.requestBody = null;
       try {
-        stream.error(new TypeError(BODY_DISCARDED));
+        body.error(new TypeError(BODY_DISCARDED));
       } catch {
         // already closed
       }
@@ -1357,11 +1357,6 @@ export class Connection extends DeadlineEntry implements ConnectionEvents, BodyO
       workerId: response !== null ? config.workerOf?.(response) : undefined,
     });
   }
-}
-
-/** Queue size in bytes (a size function may be called with undefined by some runtimes' typings). */
-function byteLength(chunk?: Uint8Array): number {
-  return chunk === undefined ? 0 : chunk.byteLength;
 }
 
 function ignore(): void {}

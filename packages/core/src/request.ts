@@ -7,7 +7,10 @@
 // (`request instanceof Request` holds) and which answers the common parts itself:
 // - `method`, `url`: strings computed from the head;
 // - `headers`: a real `Headers`, built on first access from the field lines;
-// - `body`, `bodyUsed`, `text()`, `arrayBuffer()`, `bytes()`, `json()`: over the connection's body stream.
+// - `body`, `bodyUsed`, `text()`, `arrayBuffer()`, `bytes()`, `json()`: over the connection's request body
+//   (exchange.ts `RequestBody`), which makes a ReadableStream only when `body` is asked for; reading the
+//   whole body takes its chunks without one (a ReadableStream costs ~4 µs on Node, where its constructor
+//   makes it transferable).
 // Everything else (`signal`, `clone()`, `formData()`, `blob()`, `cache`, `mode`, …) builds the runtime's
 // own Request once ("the native request", with the same method, URL, fields and unread body) and
 // forwards to it, so no part of the Request interface is missing. The forwarding list is read from the
@@ -78,14 +81,45 @@ export function methodTakesBody(method: string): boolean {
  * connection.ts, "Unread request bodies"). Throws (TypeError) if the URL is not one `Request` accepts:
  * `URL.canParse` is asked unless `trustedUrl` says this URL's authority was already found good.
  */
-export function buildRequest(head: RequestHeadLike, body: ReadableStream<Uint8Array> | null, fallbackHost: string, trustedUrl = false): Request {
+export function buildRequest(head: RequestHeadLike, body: ReadableStream<Uint8Array> | LazyBody | null, fallbackHost: string, trustedUrl = false): Request {
   const url = requestUrl(head, fallbackHost);
   if (!trustedUrl && !URL.canParse(url)) throw new TypeError("weft: the request target does not form a valid URL");
   return new WeftRequest(head.method, url, head.fields, methodTakesBody(head.method) ? body : null) as unknown as Request;
 }
 
+/**
+ * A request body as WeftRequest reads it. The connection's `RequestBody` (exchange.ts) makes its stream
+ * only when asked; a body that already is a stream (a pool worker's, a test's) is wrapped in `StreamBody`.
+ */
+export interface LazyBody {
+  /** The body as a stream, the same one every time (made on the first call). */
+  stream(): ReadableStream<Uint8Array>;
+  /** The whole body in one buffer. Only once, and only while `locked` is false. */
+  readAll(): Promise<Uint8Array>;
+  /** Read already: its stream has a reader, or readAll was called. */
+  readonly locked: boolean;
+}
+
+/** A body that is a stream from the start. */
+class StreamBody implements LazyBody {
+  constructor(private readonly body: ReadableStream<Uint8Array>) {}
+  stream(): ReadableStream<Uint8Array> {
+    return this.body;
+  }
+  readAll(): Promise<Uint8Array> {
+    return readStream(this.body);
+  }
+  get locked(): boolean {
+    return this.body.locked;
+  }
+}
+
+function lazyBody(body: ReadableStream<Uint8Array> | LazyBody | null): LazyBody | null {
+  return body === null || !(body instanceof ReadableStream) ? body : new StreamBody(body);
+}
+
 /** Read a whole body stream into one buffer. */
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+async function readStream(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -129,17 +163,17 @@ export class WeftRequest {
   #url: string;
   /** Field lines: the parser's Fields on the main thread, pairs on a pool worker. */
   #fields: Fields | FieldPairs;
-  #body: ReadableStream<Uint8Array> | null;
+  #body: LazyBody | null;
   #headers: Headers | null = null;
   #native: Request | null = null;
   /** Read through text()/arrayBuffer()/bytes()/json() here (the native request was not involved). */
   #used = false;
 
-  constructor(method: string, url: string, fields: Fields | FieldPairs, body: ReadableStream<Uint8Array> | null) {
+  constructor(method: string, url: string, fields: Fields | FieldPairs, body: ReadableStream<Uint8Array> | LazyBody | null) {
     this.#method = method;
     this.#url = url;
     this.#fields = fields;
-    this.#body = body;
+    this.#body = lazyBody(body);
   }
 
   get method(): string {
@@ -156,7 +190,8 @@ export class WeftRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    return this.#native !== null ? (this.#native.body as ReadableStream<Uint8Array> | null) : this.#body;
+    if (this.#native !== null) return this.#native.body as ReadableStream<Uint8Array> | null;
+    return this.#body === null ? null : this.#body.stream();
   }
 
   get bodyUsed(): boolean {
@@ -176,7 +211,7 @@ export class WeftRequest {
     if (this.#body === null) return Promise.resolve(new Uint8Array(0));
     if (this.#body.locked) return Promise.reject(new TypeError(BODY_UNUSABLE));
     this.#used = true;
-    return readAll(this.#body);
+    return this.#body.readAll();
   }
 
   text(): Promise<string> {
@@ -205,7 +240,7 @@ export class WeftRequest {
       const body = request.#body;
       const spent = body !== null && (request.#used || body.locked);
       if (body !== null) {
-        init.body = spent ? spentBody() : body;
+        init.body = spent ? spentBody() : body.stream();
         // Fetch standard: a stream body needs `duplex: "half"` (the request is sent before the response).
         init.duplex = "half";
       }
