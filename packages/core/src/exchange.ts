@@ -1,11 +1,11 @@
 // One request/response exchange on a connection: what connection.ts tracks per request, from the parsed
-// head to the last byte of the response, plus the request-body stream handed to the handler.
+// head to the last byte of the response, plus the request body handed to the handler (RequestBody).
 
 import type { RequestHead } from "./parser.ts";
 import { type CollectedBody, concat } from "./response-body.ts";
 import type { SimpleParts } from "./weft-response.ts";
 
-/** What the body stream tells its connection. Implemented by `Connection`. */
+/** What a request body tells its connection. Implemented by `Connection`. */
 export interface BodyOwner {
   /** The handler wants more body bytes (a read found the queue below its high-water mark). */
   bodyPulled(exchange: Exchange): void;
